@@ -1,67 +1,61 @@
 import { compareVersions } from './version/index.ts'
-import { summarise } from './scan-result.ts'
-import type { CompiledCatalog, CompiledPatch } from './compiled-catalog.ts'
-import type { Family } from './catalog-types.ts'
 import type { InstalledPackage, Inventory } from './inventory-types.ts'
-import type { PackageFinding, PatchFinding, PatchState, ScanResult } from './scan-result.ts'
+import type { ScanIndex } from './scan-index.ts'
+import type { PatchState, ScanSummary } from './scan-result.ts'
 
-type BaseState = Exclude<PatchState, 'superseded'>
-
-/** Evaluates every patch of a compiled catalog against one inventory (DESIGN, "Patch states"). */
-export function evaluateCatalog (catalog: CompiledCatalog, inventory: Inventory, scannedAt: Date = new Date()): ScanResult {
-  const installed = indexPackages(inventory.packages)
-  const hotfixes = new Set(inventory.hotfixes)
-  const productPresent = catalog.products.map(product =>
-    product.detect.some(([os, versionId]) => os === inventory.os && versionId === inventory.versionId))
-
-  const findings = catalog.patches.map((patch): PatchFinding => {
-    const product = catalog.products[patch.product]
-    const bulletin = catalog.bulletins[patch.bulletin]
-    const present = productPresent[patch.product] === true
-    const family: Family = product?.family ?? 'deb'
-    const packages = patch.packages.map(([name, fixed]): PackageFinding => ({
-      name,
-      fixed,
-      installed: present ? (installed.get(name) ?? []).map(copy => copy.arch == null ? { version: copy.version } : { version: copy.version, arch: copy.arch }) : []
-    }))
-    const missingHotfixes = present ? patch.hotfixes.filter(id => !hotfixes.has(id)) : []
-    return {
-      id: patch.id,
-      state: present ? baseState(family, patch, packages, missingHotfixes) : 'not-applicable',
-      bulletin: bulletin?.id ?? '',
-      title: bulletin?.title ?? '',
-      severity: bulletin?.severity ?? 'unspecified',
-      cves: bulletin?.cves ?? [],
-      product: product?.id ?? '',
-      kind: patch.kind,
-      reboot: patch.reboot,
-      packages,
-      missingHotfixes
-    }
-  })
-
-  applySupersedence(catalog, findings)
-  return {
-    host: inventory.host,
-    os: inventory.os,
-    versionId: inventory.versionId,
-    catalog: { id: catalog.id, version: catalog.version },
-    scannedAt: scannedAt.toISOString(),
-    summary: summarise(findings.map(f => f.state)),
-    patches: findings
-  }
+/** The state of every patch of a catalog on one computer, by patch index. */
+export interface Evaluation {
+  states: PatchState[]
+  /** For superseded patches, the index of the nearest superseding patch that is installed or missing; -1 otherwise. */
+  supersededBy: number[]
+  summary: ScanSummary
 }
 
-function baseState (family: Family, patch: CompiledPatch, packages: PackageFinding[], missingHotfixes: string[]): BaseState {
-  if (family === 'windows') return missingHotfixes.length === 0 ? 'installed' : 'missing'
+/** Evaluates every patch of a catalog's scan index against one inventory (DESIGN, "Patch states"). */
+export function evaluate (index: ScanIndex, inventory: Inventory): Evaluation {
+  const installed = indexPackages(inventory.packages)
+  const hotfixes = new Set(inventory.hotfixes)
+  const productPresent = index.products.map(product =>
+    product.detect.some(([os, versionId]) => os === inventory.os && versionId === inventory.versionId))
+  const count = index.patchProduct.length
+  const states = new Array<PatchState>(count)
+  for (let i = 0; i < count; i++) {
+    const product = index.patchProduct[i] as number
+    if (productPresent[product] !== true) {
+      states[i] = 'not-applicable'
+      continue
+    }
+    const family = index.products[product]?.family
+    states[i] = family === 'windows'
+      ? hotfixState(index, i, hotfixes)
+      : packageState(index, i, family ?? 'deb', installed)
+  }
+  const supersededBy = applySupersedence(index, states)
+  const summary: ScanSummary = { missing: 0, superseded: 0, installed: 0, 'not-applicable': 0 }
+  for (const state of states) summary[state]++
+  return { states, supersededBy, summary }
+}
+
+function packageState (index: ScanIndex, patch: number, family: 'deb' | 'rpm', installed: Map<string, InstalledPackage[]>): PatchState {
   let anyInstalled = false
-  for (const pkg of packages) {
-    for (const copy of pkg.installed) {
-      anyInstalled = true
-      if (isBelow(family, copy.version, pkg.fixed)) return 'missing'
+  const end = index.fixStart[patch + 1] as number
+  for (let f = index.fixStart[patch] as number; f < end; f++) {
+    const copies = installed.get(index.fixName[f] as string)
+    if (copies == null) continue
+    anyInstalled = true
+    for (const copy of copies) {
+      if (isBelow(family, copy.version, index.fixVersion[f] as string)) return 'missing'
     }
   }
   return anyInstalled ? 'installed' : 'not-applicable'
+}
+
+function hotfixState (index: ScanIndex, patch: number, hotfixes: Set<string>): PatchState {
+  const end = index.hotfixStart[patch + 1] as number
+  for (let h = index.hotfixStart[patch] as number; h < end; h++) {
+    if (!hotfixes.has(index.hotfixId[h] as string)) return 'missing'
+  }
+  return 'installed'
 }
 
 function isBelow (family: 'deb' | 'rpm', installed: string, fixed: string): boolean {
@@ -77,22 +71,26 @@ function isBelow (family: 'deb' | 'rpm', installed: string, fixed: string): bool
  * A missing patch becomes superseded when a patch superseding it, directly or through a chain,
  * is installed or missing. Walking in supersedence order (newest first) settles each patch once.
  */
-function applySupersedence (catalog: CompiledCatalog, findings: PatchFinding[]): void {
-  const liveSuperseder = new Array<string | undefined>(findings.length)
-  for (const index of catalog.order) {
-    const finding = findings[index] as PatchFinding
-    const isLive = finding.state === 'missing' || finding.state === 'installed'
-    const passDown = isLive ? finding.id : liveSuperseder[index]
-    if (passDown == null) continue
-    for (const older of catalog.patches[index]?.supersedes ?? []) liveSuperseder[older] ??= passDown
-  }
-  findings.forEach((finding, index) => {
-    const by = liveSuperseder[index]
-    if (finding.state === 'missing' && by != null) {
-      finding.state = 'superseded'
-      finding.supersededBy = by
+function applySupersedence (index: ScanIndex, states: PatchState[]): number[] {
+  const live = new Array<number>(states.length).fill(-1)
+  for (const patch of index.order) {
+    const state = states[patch]
+    const passDown = state === 'missing' || state === 'installed' ? patch : live[patch] as number
+    if (passDown < 0) continue
+    const end = index.supersedesStart[patch + 1] as number
+    for (let s = index.supersedesStart[patch] as number; s < end; s++) {
+      const older = index.supersedes[s] as number
+      if (live[older] === -1) live[older] = passDown
     }
-  })
+  }
+  const supersededBy = new Array<number>(states.length).fill(-1)
+  for (let i = 0; i < states.length; i++) {
+    if (states[i] === 'missing' && (live[i] as number) >= 0) {
+      states[i] = 'superseded'
+      supersededBy[i] = live[i] as number
+    }
+  }
+  return supersededBy
 }
 
 function indexPackages (packages: InstalledPackage[]): Map<string, InstalledPackage[]> {

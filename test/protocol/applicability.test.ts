@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { evaluateCatalog } from '../../protocol/applicability.ts'
+import { scanInventory } from '../../protocol/scan.ts'
 import { compileCatalog } from '../../protocol/compiled-catalog.ts'
 import type { Catalog, Patch } from '../../protocol/catalog-types.ts'
 import type { Inventory } from '../../protocol/inventory-types.ts'
@@ -27,7 +27,7 @@ function catalog (patches: Patch[]): Catalog {
 const debian = (packages: Inventory['packages'], hotfixes: string[] = []): Inventory => ({ host: 'h', os: 'debian', versionId: '12', packages, hotfixes })
 
 function states (patches: Patch[], inventory: Inventory): Record<string, string> {
-  const result = evaluateCatalog(compileCatalog(catalog(patches)), inventory)
+  const result = scanInventory(compileCatalog(catalog(patches)), inventory)
   return Object.fromEntries(result.patches.map(p => [p.id, p.state]))
 }
 
@@ -96,7 +96,7 @@ test('a missing patch superseded by an installed patch is superseded', () => {
     patch('OLD', { packages: [{ name: 'b', fixed: '1.1' }] }),
     patch('NEW', { packages: [{ name: 'a', fixed: '1.0' }], supersedes: ['OLD'] })
   ]
-  const result = evaluateCatalog(compileCatalog(catalog(p)), debian([{ name: 'a', version: '1.0' }, { name: 'b', version: '1.0' }]))
+  const result = scanInventory(compileCatalog(catalog(p)), debian([{ name: 'a', version: '1.0' }, { name: 'b', version: '1.0' }]))
   assert.deepEqual(result.patches.map(f => [f.id, f.state, f.supersededBy]), [['OLD', 'superseded', 'NEW'], ['NEW', 'installed', undefined]])
 })
 
@@ -128,7 +128,7 @@ test('an installed patch stays installed even when superseded', () => {
 test('a supersedence chain of 100,000 patches is evaluated without recursion', () => {
   const n = 100_000
   const p = Array.from({ length: n }, (_, i) => patch(`P${i}`, { packages: [{ name: 'a', fixed: `1.${i}` }], supersedes: i === 0 ? [] : [`P${i - 1}`] }))
-  const result = evaluateCatalog(compileCatalog(catalog(p)), debian([{ name: 'a', version: '1.0' }]))
+  const result = scanInventory(compileCatalog(catalog(p)), debian([{ name: 'a', version: '1.0' }]))
   assert.equal(result.summary.missing, 1)
   assert.equal(result.summary.superseded, n - 2)
   assert.equal(result.summary.installed, 1)
@@ -140,7 +140,7 @@ test('the summary counts every state', () => {
     patch('I', { packages: [{ name: 'a', fixed: '1.0' }] }),
     patch('N', { packages: [{ name: 'z', fixed: '1.0' }] })
   ]
-  const result = evaluateCatalog(compileCatalog(catalog(p)), debian([{ name: 'a', version: '1.5' }]))
+  const result = scanInventory(compileCatalog(catalog(p)), debian([{ name: 'a', version: '1.5' }]))
   assert.deepEqual(result.summary, { missing: 1, superseded: 0, installed: 1, 'not-applicable': 1 })
 })
 
