@@ -1,0 +1,134 @@
+import { rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { openDatabase } from './db/database.ts'
+import { apiRoutes } from './http/api.ts'
+import { HttpServer } from './http/server.ts'
+import { loadNodeIdentity } from './identity.ts'
+import { selectInventoryProvider } from './inventory/select.ts'
+import { CatalogStore, EXAMPLE_CATALOG_PATH, readCatalogFile } from './scan/catalog-store.ts'
+import { watchInventory } from './scan/inventory-watch.ts'
+import { ScanStore } from './scan/scan-store.ts'
+import { Scanner } from './scan/scanner.ts'
+import { DEFAULT_INVENTORY_DEBOUNCE_MS, ScanSchedule, debounce } from './scan/schedule.ts'
+import { AGENT_VERSION } from './version.ts'
+import type { NodeDatabase } from './db/database.ts'
+import type { InventorySourceOptions } from './inventory/select.ts'
+import type { Logger } from './log.ts'
+import type { ScanTrigger } from './scan/scan-store.ts'
+
+export const DEFAULT_HTTP_HOST = '127.0.0.1'
+export const DEFAULT_HTTP_PORT = 8470
+/** Where a running node says how to reach it, for the CLI's `--node` default. */
+export const RUNTIME_FILE = 'node.json'
+
+export interface NodeInit {
+  dataDir: string
+  logger: Logger
+  /** A catalog file to import at start (refused when older than the one held). */
+  catalogFile?: string
+  inventory?: InventorySourceOptions
+  /** @default { host: DEFAULT_HTTP_HOST, port: DEFAULT_HTTP_PORT } */
+  http?: { host: string, port: number }
+  scanIntervalMs?: number
+  scanJitterMs?: number
+  /** @default DEFAULT_INVENTORY_DEBOUNCE_MS */
+  inventoryDebounceMs?: number
+}
+
+/** One patchmesh node: holds the database, scans this computer, and serves the reports. */
+export class PatchmeshNode {
+  readonly #init: NodeInit
+  readonly #stops: Array<() => Promise<void> | void> = []
+  #id?: string
+  #url?: string
+  #scanner?: Scanner
+
+  constructor (init: NodeInit) {
+    this.#init = init
+  }
+
+  /** The computer's id (its peer id), once started. */
+  get id (): string | undefined { return this.#id }
+  /** The HTTP interface's base URL, once started. */
+  get url (): string | undefined { return this.#url }
+
+  /** Opens the data folder, imports catalogs, scans once, then serves and keeps scanning on schedule and on inventory change. */
+  async start (): Promise<void> {
+    const { dataDir, logger } = this.#init
+    try {
+      const db = await openDatabase(dataDir)
+      this.#stops.push(() => db.close())
+      const identity = await loadNodeIdentity(dataDir)
+      this.#id = identity.id
+      const catalogs = await this.#importCatalogs(db)
+      const inventory = await selectInventoryProvider(this.#init.inventory ?? {})
+      const scans = new ScanStore(db)
+      const scanner = this.#scanner = new Scanner({ catalogs, scans, inventory, logger })
+      await scanner.scan('start')
+
+      const schedule = new ScanSchedule({
+        intervalMs: this.#init.scanIntervalMs,
+        jitterMs: this.#init.scanJitterMs,
+        run: async () => { await this.#scanLogged('schedule') }
+      })
+      schedule.start()
+      this.#stops.push(() => schedule.stop())
+      const onInventoryChange = debounce(this.#init.inventoryDebounceMs ?? DEFAULT_INVENTORY_DEBOUNCE_MS, () => { void this.#scanLogged('inventory') })
+      const unwatch = watchInventory(inventory.watchPaths, onInventoryChange, logger)
+      this.#stops.push(() => { unwatch(); onInventoryChange.cancel() })
+
+      const http = new HttpServer({
+        ...(this.#init.http ?? { host: DEFAULT_HTTP_HOST, port: DEFAULT_HTTP_PORT }),
+        logger,
+        routes: apiRoutes({ nodeId: identity.id, agentVersion: AGENT_VERSION, startedAt: new Date().toISOString(), inventorySource: inventory.description, catalogs, scans })
+      })
+      this.#url = await http.start()
+      this.#stops.push(() => http.stop())
+      await writeFile(join(dataDir, RUNTIME_FILE), JSON.stringify({ id: identity.id, pid: process.pid, url: this.#url }) + '\n')
+      this.#stops.push(() => rm(join(dataDir, RUNTIME_FILE), { force: true }))
+      logger.info({ id: identity.id, url: this.#url, inventory: inventory.description }, 'node started')
+    } catch (err) {
+      await this.stop()
+      throw err
+    }
+  }
+
+  /** Stops timers, watchers and the HTTP server, then closes the database; safe to call twice. */
+  async stop (): Promise<void> {
+    while (this.#stops.length > 0) {
+      const undo = this.#stops.pop() as () => Promise<void> | void
+      try {
+        await undo()
+      } catch (err) {
+        this.#init.logger.warn({ err }, 'error while stopping')
+      }
+    }
+  }
+
+  /** Scans now (an administrator's request or a new catalog). */
+  async scan (trigger: ScanTrigger = 'manual'): Promise<void> {
+    await this.#scanner?.scan(trigger)
+  }
+
+  async #scanLogged (trigger: ScanTrigger): Promise<void> {
+    try {
+      await this.scan(trigger)
+    } catch (err) {
+      this.#init.logger.error({ err, trigger }, 'scan failed')
+    }
+  }
+
+  /** Imports --catalog when given; on a first run without one, the shipped example so the reports show something real. */
+  async #importCatalogs (db: NodeDatabase): Promise<CatalogStore> {
+    const { catalogFile, logger } = this.#init
+    const catalogs = new CatalogStore(db)
+    if (catalogFile != null) {
+      const { record, stored } = await catalogs.import(await readCatalogFile(catalogFile), catalogFile)
+      logger.info({ catalog: record.id, version: record.version, stored }, stored ? 'catalog imported' : 'catalog already held')
+    } else if (await catalogs.record() == null) {
+      const { record } = await catalogs.import(await readCatalogFile(EXAMPLE_CATALOG_PATH), EXAMPLE_CATALOG_PATH)
+      logger.warn({ catalog: record.id, version: record.version }, 'no catalog yet: using the example catalog shipped with patchmesh; give --catalog FILE for a real one')
+    }
+    return catalogs
+  }
+}

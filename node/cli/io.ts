@@ -1,0 +1,9 @@
+/** What a CLI command may use of the outside world, so tests can run commands in-process. */
+export interface CliIo {
+  out: (text: string) => void
+  err: (text: string) => void
+  /** Terminal width, when stdout is a terminal. */
+  columns?: number
+  /** Aborted on SIGINT/SIGTERM. */
+  signal: AbortSignal
+}

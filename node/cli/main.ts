@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+import { isBadInput } from '../errors.ts'
+import { AGENT_VERSION } from '../version.ts'
+import { usageError } from './args.ts'
+import { nodeStartCommand } from './node-command.ts'
+import { scanCommand } from './scan-command.ts'
+import type { CliIo } from './io.ts'
+
+type Command = (argv: string[], io: CliIo) => Promise<number>
+
+const COMMANDS: Record<string, Command> = {
+  scan: scanCommand,
+  'node start': nodeStartCommand
+}
+
+const HELP = `Usage: patchmesh <command> [options]
+
+patchmesh: a peer-to-peer software-update mesh. Every computer runs a node that scans itself
+against a signed security catalog and serves the fleet's patch status.
+
+Commands:
+  scan          scan this computer once and print each patch's state
+  node start    run a node (scans on schedule and on inventory change, serves reports)
+
+Run "patchmesh <command> --help" for a command's options.
+Options: -h, --help   show this help;  --version   print the version`
+
+/** Runs the CLI on argv; returns the exit code (0 ok, 1 failure, 2 bad usage or input). */
+export async function runCli (argv: string[], io: CliIo): Promise<number> {
+  try {
+    const [first = '', second = ''] = argv
+    if (first === '' || first === '--help' || first === '-h' || first === 'help') {
+      io.out(HELP)
+      return first === '' ? 2 : 0
+    }
+    if (first === '--version') {
+      io.out(AGENT_VERSION)
+      return 0
+    }
+    const twoWords = COMMANDS[`${first} ${second}`]
+    if (twoWords != null) return await twoWords(argv.slice(2), io)
+    const oneWord = COMMANDS[first]
+    if (oneWord != null) return await oneWord(argv.slice(1), io)
+    const group = Object.keys(COMMANDS).filter(name => name.startsWith(`${first} `))
+    throw usageError('patchmesh', group.length > 0
+      ? `unknown command "${argv.slice(0, 2).join(' ')}"; expected one of: ${group.join(', ')}`
+      : `unknown command "${first}"`)
+  } catch (err) {
+    io.err(`patchmesh: ${(err as Error).message}`)
+    return isBadInput(err) ? 2 : 1
+  }
+}
+
+if (import.meta.main) {
+  const controller = new AbortController()
+  let signals = 0
+  const onSignal = (): void => {
+    // A second Ctrl-C means the person does not want to wait for a clean stop.
+    if (++signals > 1) process.exit(130)
+    controller.abort()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  const code = await runCli(process.argv.slice(2), {
+    out: text => process.stdout.write(text + '\n'),
+    err: text => process.stderr.write(text + '\n'),
+    columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+    signal: controller.signal
+  })
+  process.exitCode = code
+  process.off('SIGINT', onSignal)
+  process.off('SIGTERM', onSignal)
+}

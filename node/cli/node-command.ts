@@ -1,0 +1,69 @@
+import { once } from 'node:events'
+import { resolve } from 'node:path'
+import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, PatchmeshNode } from '../agent.ts'
+import { createLogger } from '../log.ts'
+import { parseCommand, usageError } from './args.ts'
+import { parseDuration, parseHostPort } from './values.ts'
+import type { CliIo } from './io.ts'
+
+/** @default ./data: a first `npm start` keeps everything inside the checkout. */
+export const DEFAULT_DATA_DIR = 'data'
+
+const spec = {
+  name: 'patchmesh node start',
+  help: `Usage: patchmesh node start [options]
+
+Runs a node: scans this computer at start, daily (jittered) and whenever the inventory changes,
+keeps the results in its database, and serves the web report and JSON API.
+
+Options:
+  --data DIR              data folder: database and node key (default: $PATCHMESH_DATA or ./${DEFAULT_DATA_DIR})
+  --http HOST:PORT        where to serve reports and /api/v1/ (default: ${DEFAULT_HTTP_HOST}:${DEFAULT_HTTP_PORT}; port 0 picks a free one)
+  --catalog FILE          import this catalog at start (it must be newer than the one held);
+                          with none held and none given, the example catalog is used
+  --dpkg-status FILE      dpkg status file (default: /var/lib/dpkg/status)
+  --os-release FILE       os-release file (default: /etc/os-release)
+  --inventory FILE        read an inventory XML document instead of the package manager
+  --rpm                   read the rpm database
+  --scan-interval DUR     time between scheduled scans, e.g. 24h, 30m (default: 24h, plus up to 1h jitter)
+  --log-level LEVEL       trace, debug, info, warn, error (default: info, or $PATCHMESH_LOG_LEVEL)
+  -h, --help              show this help
+
+Stops cleanly on SIGINT or SIGTERM.`,
+  options: {
+    data: { type: 'string' },
+    http: { type: 'string' },
+    catalog: { type: 'string' },
+    'dpkg-status': { type: 'string' },
+    'os-release': { type: 'string' },
+    inventory: { type: 'string' },
+    rpm: { type: 'boolean' },
+    'scan-interval': { type: 'string' },
+    'log-level': { type: 'string' }
+  }
+} as const
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']
+
+/** `patchmesh node start`: runs a node until the CLI's signal aborts. */
+export async function nodeStartCommand (argv: string[], io: CliIo): Promise<number> {
+  const { values, help } = parseCommand(spec, argv)
+  if (help) {
+    io.out(spec.help)
+    return 0
+  }
+  const level = values['log-level']
+  if (level != null && !LOG_LEVELS.includes(level)) throw usageError(spec.name, `--log-level "${level}" is not one of ${LOG_LEVELS.join(', ')}`)
+  const node = new PatchmeshNode({
+    dataDir: resolve(values.data ?? process.env.PATCHMESH_DATA ?? DEFAULT_DATA_DIR),
+    logger: createLogger({ level }),
+    catalogFile: values.catalog,
+    inventory: { inventoryFile: values.inventory, dpkgStatus: values['dpkg-status'], osRelease: values['os-release'], rpm: values.rpm },
+    http: values.http == null ? undefined : parseHostPort(spec.name, 'http', values.http),
+    scanIntervalMs: values['scan-interval'] == null ? undefined : parseDuration(spec.name, 'scan-interval', values['scan-interval'])
+  })
+  await node.start()
+  if (!io.signal.aborted) await once(io.signal, 'abort')
+  await node.stop()
+  return 0
+}

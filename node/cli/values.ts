@@ -1,0 +1,18 @@
+import { usageError } from './args.ts'
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** Parses a duration like 500ms, 90s, 30m, 24h or 7d into milliseconds. */
+export function parseDuration (command: string, option: string, text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim())
+  if (match == null) throw usageError(command, `--${option} "${text}" is not a duration; expected a number with a unit: ms, s, m, h or d (e.g. 24h)`)
+  return Math.round(Number(match[1]) * (DURATION_UNITS_MS[match[2] as string] as number))
+}
+
+/** Parses HOST:PORT ([::1]:8470 for IPv6); port 0 asks the system for a free port. */
+export function parseHostPort (command: string, option: string, text: string): { host: string, port: number } {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text.trim())
+  const port = Number(match?.[3])
+  if (match == null || port > 65535) throw usageError(command, `--${option} "${text}" is not HOST:PORT; expected e.g. 127.0.0.1:8470`)
+  return { host: (match[1] ?? match[2]) as string, port }
+}
