@@ -1,3 +1,5 @@
+import { ADMIN_BAD_INPUT_CODES } from '../admin/errors.ts'
+
 /** A failure of the node or CLI with a stable `code` that callers and tests branch on. */
 export class NodeError extends Error {
   override readonly name = 'NodeError'
@@ -16,6 +18,8 @@ export type NodeErrorCode =
   | 'ERR_DATA_FOLDER'
   /** An inventory source (dpkg status, os-release, rpm, inventory file) is missing or unreadable. */
   | 'ERR_INVENTORY_SOURCE'
+  /** The mesh file cannot be read. */
+  | 'ERR_MESH_FILE'
   /** A catalog file cannot be read. */
   | 'ERR_CATALOG_SOURCE'
   /** A catalog is older than (or conflicts with) the newest one the node holds. */
@@ -24,12 +28,15 @@ export type NodeErrorCode =
   | 'ERR_NO_CATALOG'
   /** A command line the CLI cannot run: unknown command or flag, missing or bad value. */
   | 'ERR_USAGE'
+  /** The CLI cannot reach the node it talks to, or the node answered with an error. */
+  | 'ERR_NODE_UNREACHABLE'
 
 /** True for errors caused by what the user gave us (exit code 2), as opposed to failures (exit code 1). */
 export function isBadInput (err: unknown): boolean {
   if (err == null || typeof err !== 'object') return false
   const { name, code } = err as { name?: unknown, code?: unknown }
   if (name === 'FormatError') return true
-  return name === 'NodeError' && (code === 'ERR_USAGE' || code === 'ERR_CATALOG_SOURCE' ||
+  if (name === 'AdminError') return ADMIN_BAD_INPUT_CODES.has(code as string)
+  return name === 'NodeError' && (code === 'ERR_USAGE' || code === 'ERR_CATALOG_SOURCE' || code === 'ERR_MESH_FILE' ||
     code === 'ERR_INVENTORY_SOURCE' || code === 'ERR_CATALOG_OUTDATED')
 }

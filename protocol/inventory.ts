@@ -1,6 +1,4 @@
-import { FormatError } from './errors.ts'
-import { allowAttributes, childElements, expectEmpty, expectRoot, optionalAttribute, readXml, requiredAttribute } from './xml.ts'
-import { FORBIDDEN_CHARACTER } from './xml-text.ts'
+import { allowAttributes, attributeValue, childElements, expectEmpty, expectRoot, optionalAttribute, readXml, requiredAttribute } from './xml.ts'
 import type { InstalledPackage, Inventory } from './inventory-types.ts'
 
 export const INVENTORY_NAMESPACE = 'urn:patchmesh:inventory:1'
@@ -63,26 +61,15 @@ export function parseInventory (input: Uint8Array | string, options: ParseInvent
 export function serializeInventory (inventory: Inventory): string {
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<Inventory xmlns="${INVENTORY_NAMESPACE}" host="${attribute('Inventory', 'host', inventory.host)}" os="${attribute('Inventory', 'os', inventory.os)}" versionId="${attribute('Inventory', 'versionId', inventory.versionId)}">`
+    `<Inventory xmlns="${INVENTORY_NAMESPACE}" host="${attributeValue('Inventory', 'host', inventory.host)}" os="${attributeValue('Inventory', 'os', inventory.os)}" versionId="${attributeValue('Inventory', 'versionId', inventory.versionId)}">`
   ]
   for (const installed of inventory.packages) {
-    const arch = installed.arch === undefined ? '' : ` arch="${attribute('Package', 'arch', installed.arch)}"`
-    lines.push(`  <Package name="${attribute('Package', 'name', installed.name)}" version="${attribute('Package', 'version', installed.version)}"${arch}/>`)
+    const arch = installed.arch === undefined ? '' : ` arch="${attributeValue('Package', 'arch', installed.arch)}"`
+    lines.push(`  <Package name="${attributeValue('Package', 'name', installed.name)}" version="${attributeValue('Package', 'version', installed.version)}"${arch}/>`)
   }
   for (const hotfix of inventory.hotfixes) {
-    lines.push(`  <Hotfix id="${attribute('Hotfix', 'id', hotfix)}"/>`)
+    lines.push(`  <Hotfix id="${attributeValue('Hotfix', 'id', hotfix)}"/>`)
   }
   lines.push('</Inventory>', '')
   return lines.join('\n')
-}
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' }
-
-/** One attribute value, escaped so that reading it back gives exactly `value` (tabs and line ends included). */
-function attribute (element: string, name: string, value: string): string {
-  const problem = value.trim() === ''
-    ? 'is empty'
-    : !value.isWellFormed() || FORBIDDEN_CHARACTER.test(value) ? 'holds a character XML cannot carry' : undefined
-  if (problem !== undefined) throw new FormatError('ERR_SCHEMA', `attribute "${name}" ${problem}; expected a non-empty value of XML characters`, { element })
-  return value.replace(/[&<>"\t\n\r]/g, char => ESCAPES[char] ?? char)
 }

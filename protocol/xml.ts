@@ -221,3 +221,18 @@ function preview (text: string): string {
   const trimmed = text.trim()
   return trimmed.length > 40 ? `${trimmed.slice(0, 40)}…` : trimmed
 }
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' }
+
+/**
+ * One attribute value for a document being written, escaped so that reading it back gives exactly
+ * `value` (tabs and line ends included). Throws FormatError (ERR_SCHEMA) for an empty value or one
+ * holding characters XML cannot carry.
+ */
+export function attributeValue (element: string, name: string, value: string): string {
+  const problem = value.trim() === ''
+    ? 'is empty'
+    : !value.isWellFormed() || FORBIDDEN_CHARACTER.test(value) ? 'holds a character XML cannot carry' : undefined
+  if (problem !== undefined) throw new FormatError('ERR_SCHEMA', `attribute "${name}" ${problem}; expected a non-empty value of XML characters`, { element })
+  return value.replace(/[&<>"\t\n\r]/g, char => ESCAPES[char] ?? char)
+}

@@ -1,26 +1,32 @@
 #!/usr/bin/env node
 import { isBadInput } from '../errors.ts'
 import { AGENT_VERSION } from '../version.ts'
+import { adminInitCommand } from './admin-command.ts'
 import { usageError } from './args.ts'
 import { nodeStartCommand } from './node-command.ts'
 import { scanCommand } from './scan-command.ts'
+import { statusCommand } from './status-command.ts'
 import type { CliIo } from './io.ts'
 
 type Command = (argv: string[], io: CliIo) => Promise<number>
 
 const COMMANDS: Record<string, Command> = {
   scan: scanCommand,
-  'node start': nodeStartCommand
+  'node start': nodeStartCommand,
+  status: statusCommand,
+  'admin init': adminInitCommand
 }
 
 const HELP = `Usage: patchmesh <command> [options]
 
 patchmesh: a peer-to-peer software-update mesh. Every computer runs a node that scans itself
-against a signed security catalog and serves the fleet's patch status.
+against a signed security catalog, gossips a compact status, and serves the whole fleet's status.
 
 Commands:
   scan          scan this computer once and print each patch's state
-  node start    run a node (scans on schedule and on inventory change, serves reports)
+  node start    run a node: join the mesh, scan on schedule and on inventory change, serve reports
+  status        the fleet's patch status as a node holds it
+  admin init    create a mesh: admin and catalog-signer keys and the mesh file
 
 Run "patchmesh <command> --help" for a command's options.
 Options: -h, --help   show this help;  --version   print the version`
