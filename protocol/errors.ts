@@ -40,6 +40,12 @@ export type FormatErrorCode =
   | 'ERR_SUPERSEDES_CYCLE'
   /** A package version string that the version scheme cannot order. */
   | 'ERR_BAD_VERSION'
+  /** A binary envelope whose format byte this version does not know (a newer peer, or garbage). */
+  | 'ERR_UNSUPPORTED_FORMAT'
+  /** A signature that does not verify over the bytes it covers. */
+  | 'ERR_BAD_SIGNATURE'
+  /** Validly signed, but by a key other than the one the content names (e.g. another node's id). */
+  | 'ERR_WRONG_SIGNER'
 
 function formatMessage (detail: string, location: Location): string {
   const where = [
