@@ -1,12 +1,17 @@
 import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { encodeStatusRecord, nextStatusSeq } from '../protocol/status-record.ts'
 import { openDatabase } from './db/database.ts'
+import { FleetStore } from './fleet/fleet-store.ts'
 import { apiRoutes } from './http/api.ts'
 import { HttpServer } from './http/server.ts'
 import { loadNodeIdentity } from './identity.ts'
 import { selectInventoryProvider } from './inventory/select.ts'
 import { CatalogStore, EXAMPLE_CATALOG_PATH, readCatalogFile } from './scan/catalog-store.ts'
 import { watchInventory } from './scan/inventory-watch.ts'
+import { Mesh } from './mesh/mesh.ts'
+import { loadMeshConfig } from './mesh/mesh-config.ts'
+import { statusRecordOf } from './mesh/status-of-scan.ts'
 import { ScanStore } from './scan/scan-store.ts'
 import { Scanner } from './scan/scanner.ts'
 import { DEFAULT_INVENTORY_DEBOUNCE_MS, ScanSchedule, debounce } from './scan/schedule.ts'
@@ -18,6 +23,7 @@ import type { ScanTrigger } from './scan/scan-store.ts'
 
 export const DEFAULT_HTTP_HOST = '127.0.0.1'
 export const DEFAULT_HTTP_PORT = 8470
+export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4001']
 /** Where a running node says how to reach it, for the CLI's `--node` default. */
 export const RUNTIME_FILE = 'node.json'
 
@@ -33,15 +39,27 @@ export interface NodeInit {
   scanJitterMs?: number
   /** @default DEFAULT_INVENTORY_DEBOUNCE_MS */
   inventoryDebounceMs?: number
+  /** The mesh file to join; without one the node makes a one-node mesh of its own. */
+  meshFile?: string
+  /** @default DEFAULT_LISTEN */
+  listen?: string[]
+  /** Peers to dial besides the mesh file's bootstrap addresses. */
+  bootstrap?: string[]
+  /** The node's site (branch office), carried in its status record. @default '' */
+  site?: string
+  /** Find peers on the LAN by mDNS. @default true */
+  mdns?: boolean
+  /** Time between anti-entropy rounds with a random peer. */
+  syncIntervalMs?: number
 }
 
-/** One patchmesh node: holds the database, scans this computer, and serves the reports. */
+/** One patchmesh node: holds the database, scans this computer, gossips its status in the mesh, and serves the fleet reports. */
 export class PatchmeshNode {
   readonly #init: NodeInit
   readonly #stops: Array<() => Promise<void> | void> = []
   #id?: string
   #url?: string
-  #scanner?: Scanner
+  #publish?: (trigger: ScanTrigger) => Promise<void>
 
   constructor (init: NodeInit) {
     this.#init = init
@@ -52,7 +70,7 @@ export class PatchmeshNode {
   /** The HTTP interface's base URL, once started. */
   get url (): string | undefined { return this.#url }
 
-  /** Opens the data folder, imports catalogs, scans once, then serves and keeps scanning on schedule and on inventory change. */
+  /** Opens the data folder, imports catalogs, joins the mesh, scans once, then serves and keeps scanning on schedule and on inventory change. */
   async start (): Promise<void> {
     const { dataDir, logger } = this.#init
     try {
@@ -63,8 +81,35 @@ export class PatchmeshNode {
       const catalogs = await this.#importCatalogs(db)
       const inventory = await selectInventoryProvider(this.#init.inventory ?? {})
       const scans = new ScanStore(db)
-      const scanner = this.#scanner = new Scanner({ catalogs, scans, inventory, logger })
-      await scanner.scan('start')
+      const scanner = new Scanner({ catalogs, scans, inventory, logger })
+      const meshConfig = await loadMeshConfig(this.#init.meshFile, identity.id)
+      const fleet = new FleetStore(db)
+      const mesh = new Mesh({
+        name: meshConfig.name,
+        identity,
+        db,
+        fleet,
+        logger,
+        listen: this.#init.listen ?? DEFAULT_LISTEN,
+        bootstrap: [...meshConfig.bootstrap, ...(this.#init.bootstrap ?? [])],
+        mdns: this.#init.mdns,
+        sync: { intervalMs: this.#init.syncIntervalMs }
+      })
+      await mesh.start()
+      this.#stops.push(() => mesh.stop())
+      this.#publish = async (trigger) => {
+        const scan = await scanner.scan(trigger)
+        const record = statusRecordOf(scan, await catalogs.scanIndex(), {
+          mesh: meshConfig.name,
+          node: identity.id,
+          seq: nextStatusSeq(await fleet.seq(identity.id), Date.now()),
+          site: this.#init.site ?? '',
+          agentVersion: AGENT_VERSION,
+          now: new Date()
+        })
+        await mesh.publishStatus(encodeStatusRecord(record, identity.signingKey))
+      }
+      await this.#publish('start')
 
       const schedule = new ScanSchedule({
         intervalMs: this.#init.scanIntervalMs,
@@ -80,7 +125,7 @@ export class PatchmeshNode {
       const http = new HttpServer({
         ...(this.#init.http ?? { host: DEFAULT_HTTP_HOST, port: DEFAULT_HTTP_PORT }),
         logger,
-        routes: apiRoutes({ nodeId: identity.id, agentVersion: AGENT_VERSION, startedAt: new Date().toISOString(), inventorySource: inventory.description, catalogs, scans })
+        routes: apiRoutes({ nodeId: identity.id, mesh: meshConfig.name, addresses: () => mesh.addresses, agentVersion: AGENT_VERSION, startedAt: new Date().toISOString(), inventorySource: inventory.description, catalogs, scans, fleet })
       })
       this.#url = await http.start()
       this.#stops.push(() => http.stop())
@@ -105,9 +150,9 @@ export class PatchmeshNode {
     }
   }
 
-  /** Scans now (an administrator's request or a new catalog). */
+  /** Scans now (an administrator's request or a new catalog) and publishes the new status. */
   async scan (trigger: ScanTrigger = 'manual'): Promise<void> {
-    await this.#scanner?.scan(trigger)
+    await this.#publish?.(trigger)
   }
 
   async #scanLogged (trigger: ScanTrigger): Promise<void> {

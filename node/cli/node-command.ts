@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, PatchmeshNode } from '../agent.ts'
 import { createLogger } from '../log.ts'
 import { parseCommand, usageError } from './args.ts'
-import { parseDuration, parseHostPort } from './values.ts'
+import { parseDuration, parseHostPort, parseMultiaddr } from './values.ts'
 import type { CliIo } from './io.ts'
 
 /** @default ./data: a first `npm start` keeps everything inside the checkout. */
@@ -13,8 +13,9 @@ const spec = {
   name: 'patchmesh node start',
   help: `Usage: patchmesh node start [options]
 
-Runs a node: scans this computer at start, daily (jittered) and whenever the inventory changes,
-keeps the results in its database, and serves the web report and JSON API.
+Runs a node: joins the mesh, scans this computer at start, daily (jittered) and whenever the
+inventory changes, gossips its status, keeps the whole fleet's status in its database, and serves
+the web report and JSON API.
 
 Options:
   --data DIR              data folder: database and node key (default: $PATCHMESH_DATA or ./${DEFAULT_DATA_DIR})
@@ -26,6 +27,13 @@ Options:
   --inventory FILE        read an inventory XML document instead of the package manager
   --rpm                   read the rpm database
   --scan-interval DUR     time between scheduled scans, e.g. 24h, 30m (default: 24h, plus up to 1h jitter)
+  --mesh FILE             the mesh file to join (from "patchmesh admin init"); without it the node
+                          makes a one-node mesh of its own
+  --listen MULTIADDR      where to accept peers, repeatable (default: /ip4/0.0.0.0/tcp/4001)
+  --bootstrap MULTIADDR   a peer to dial (with /p2p/ID), repeatable, besides the mesh file's
+  --site NAME             this computer's site (branch office), shown in the fleet reports
+  --no-mdns               do not look for peers on the LAN with multicast DNS
+  --sync-interval DUR     time between anti-entropy rounds with a random peer (default: 60s)
   --log-level LEVEL       trace, debug, info, warn, error (default: info, or $PATCHMESH_LOG_LEVEL)
   -h, --help              show this help
 
@@ -39,6 +47,12 @@ Stops cleanly on SIGINT or SIGTERM.`,
     inventory: { type: 'string' },
     rpm: { type: 'boolean' },
     'scan-interval': { type: 'string' },
+    mesh: { type: 'string' },
+    listen: { type: 'string', multiple: true },
+    bootstrap: { type: 'string', multiple: true },
+    site: { type: 'string' },
+    'no-mdns': { type: 'boolean' },
+    'sync-interval': { type: 'string' },
     'log-level': { type: 'string' }
   }
 } as const
@@ -54,16 +68,25 @@ export async function nodeStartCommand (argv: string[], io: CliIo): Promise<numb
   }
   const level = values['log-level']
   if (level != null && !LOG_LEVELS.includes(level)) throw usageError(spec.name, `--log-level "${level}" is not one of ${LOG_LEVELS.join(', ')}`)
+  const logger = createLogger({ level })
   const node = new PatchmeshNode({
     dataDir: resolve(values.data ?? process.env.PATCHMESH_DATA ?? DEFAULT_DATA_DIR),
-    logger: createLogger({ level }),
+    logger,
     catalogFile: values.catalog,
     inventory: { inventoryFile: values.inventory, dpkgStatus: values['dpkg-status'], osRelease: values['os-release'], rpm: values.rpm },
     http: values.http == null ? undefined : parseHostPort(spec.name, 'http', values.http),
-    scanIntervalMs: values['scan-interval'] == null ? undefined : parseDuration(spec.name, 'scan-interval', values['scan-interval'])
+    scanIntervalMs: values['scan-interval'] == null ? undefined : parseDuration(spec.name, 'scan-interval', values['scan-interval']),
+    meshFile: values.mesh,
+    listen: values.listen?.map(address => parseMultiaddr(spec.name, 'listen', address)),
+    bootstrap: values.bootstrap?.map(address => parseMultiaddr(spec.name, 'bootstrap', address)),
+    site: values.site,
+    mdns: values['no-mdns'] !== true,
+    syncIntervalMs: values['sync-interval'] == null ? undefined : parseDuration(spec.name, 'sync-interval', values['sync-interval'])
   })
   await node.start()
   if (!io.signal.aborted) await once(io.signal, 'abort')
+  logger.info('stopping')
   await node.stop()
+  logger.info('node stopped')
   return 0
 }

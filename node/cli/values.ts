@@ -1,3 +1,4 @@
+import { multiaddr } from '@multiformats/multiaddr'
 import { usageError } from './args.ts'
 
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
@@ -15,4 +16,13 @@ export function parseHostPort (command: string, option: string, text: string): {
   const port = Number(match?.[3])
   if (match == null || port > 65535) throw usageError(command, `--${option} "${text}" is not HOST:PORT; expected e.g. 127.0.0.1:8470`)
   return { host: (match[1] ?? match[2]) as string, port }
+}
+
+/** Checks a multiaddr given on the command line, e.g. /ip4/0.0.0.0/tcp/4001. */
+export function parseMultiaddr (command: string, option: string, text: string): string {
+  try {
+    return multiaddr(text).toString()
+  } catch (err) {
+    throw usageError(command, `--${option} "${text}" is not a multiaddr (${(err as Error).message}); expected e.g. /ip4/192.0.2.10/tcp/4001`)
+  }
 }

@@ -1,40 +1,46 @@
-import { PATCH_STATES, describeScan, stateAt } from '../../protocol/scan-result.ts'
-import { byUrgency, summariseComputer, withCatalog } from '../reports/computers.ts'
+import { PATCH_STATES, describeScan } from '../../protocol/scan-result.ts'
+import { fleetComputers, fleetPatches } from '../reports/fleet.ts'
+import { byUrgency, withCatalog } from '../reports/computers.ts'
 import { renderReportPage } from './report-page.ts'
 import { error } from './server.ts'
 import type { Route, RouteResult } from './server.ts'
-import type { ComputerScan } from '../reports/computers.ts'
+import type { FleetStore } from '../fleet/fleet-store.ts'
 import type { CatalogStore } from '../scan/catalog-store.ts'
 import type { ScanStore } from '../scan/scan-store.ts'
-import type { PatchState } from '../../protocol/scan-result.ts'
 
 export interface ApiComponents {
   nodeId: string
+  mesh: string
+  addresses: () => string[]
   agentVersion: string
   startedAt: string
   inventorySource: string
   catalogs: CatalogStore
   scans: ScanStore
+  fleet: FleetStore
 }
 
 /** The routes of the node's HTTP interface: web report at `/`, JSON under `/api/v1/`. */
 export function apiRoutes (components: ApiComponents): Route[] {
-  const { nodeId, scans, catalogs } = components
-  const computers = async (): Promise<ComputerScan[]> => {
+  const { nodeId, scans, catalogs, fleet } = components
+  const computers = async () => fleetComputers(await fleet.list({ now: Date.now() }), nodeId)
+  const ownScan = async () => {
     const latest = await scans.latest()
-    return latest == null ? [] : [withCatalog(nodeId, latest, await catalogs.newest())]
+    return latest == null ? undefined : withCatalog(nodeId, latest, await catalogs.newest())
   }
 
   return [
     {
       path: '/',
-      handle: async () => ({ html: renderReportPage(await computers(), await catalogs.record()) })
+      handle: async () => ({ html: renderReportPage(await computers(), await ownScan(), await catalogs.record()) })
     },
     {
       path: '/api/v1/node',
       handle: async () => ({
         json: {
           id: nodeId,
+          mesh: components.mesh,
+          addresses: components.addresses(),
           agentVersion: components.agentVersion,
           startedAt: components.startedAt,
           inventorySource: components.inventorySource,
@@ -44,7 +50,7 @@ export function apiRoutes (components: ApiComponents): Route[] {
     },
     {
       path: '/api/v1/computers',
-      handle: async () => ({ json: { computers: (await computers()).map(summariseComputer) } })
+      handle: async () => ({ json: { computers: await computers() } })
     },
     {
       path: '/api/v1/computers/:id',
@@ -53,32 +59,22 @@ export function apiRoutes (components: ApiComponents): Route[] {
         if (state != null && !(PATCH_STATES as readonly string[]).includes(state)) {
           return badRequest(`state "${state}" is not one of ${PATCH_STATES.join(', ')}`)
         }
-        const found = (await computers()).find(c => c.id === params.id)
-        if (found == null) return { status: 404, json: error('ERR_NOT_FOUND', `no computer with id ${params.id ?? ''}`) }
+        const computer = (await computers()).find(c => c.id === params.id)
+        if (computer == null) return { status: 404, json: error('ERR_NOT_FOUND', `no computer with id ${params.id ?? ''}`) }
+        if (!computer.self) {
+          // Other computers report only their missing patches; details come from our copy of the catalog.
+          const missing = fleetPatches((await fleet.list({ now: Date.now() })).filter(e => e.record.node === computer.id), await catalogs.newest())
+          return { json: { computer, patches: state == null || state === 'missing' ? missing.map(({ missing: _, sites: __, ...p }) => ({ ...p, state: 'missing' })) : [] } }
+        }
+        const own = await ownScan()
         // A scan made against a catalog the node no longer holds is summarised only until the rescan lands.
-        const patches = found.catalog == null ? [] : describeScan(found.catalog, found.record, s => state == null || s === state).patches.sort(byUrgency)
-        return { json: { computer: summariseComputer(found), catalogHeld: found.catalog != null, patches } }
+        const patches = own?.catalog == null ? [] : describeScan(own.catalog, own.record, s => state == null || s === state).patches.sort(byUrgency)
+        return { json: { computer, patches } }
       }
     },
     {
       path: '/api/v1/patches',
-      handle: async () => {
-        const patches = new Map<number, { id: string, bulletin: string, title: string, severity: string, cves: string[], computers: Record<PatchState, number> }>()
-        for (const { record, catalog } of await computers()) {
-          if (catalog == null) continue
-          catalog.patches.forEach((patch, index) => {
-            let entry = patches.get(index)
-            if (entry == null) {
-              const bulletin = catalog.bulletins[patch.bulletin]
-              entry = { id: patch.id, bulletin: bulletin?.id ?? '', title: bulletin?.title ?? '', severity: bulletin?.severity ?? 'unspecified', cves: bulletin?.cves ?? [], computers: { missing: 0, superseded: 0, installed: 0, 'not-applicable': 0 } }
-              patches.set(index, entry)
-            }
-            entry.computers[stateAt(record, index)]++
-          })
-        }
-        const list = [...patches.values()].sort((a, b) => b.computers.missing - a.computers.missing || a.id.localeCompare(b.id))
-        return { json: { patches: list } }
-      }
+      handle: async () => ({ json: { patches: fleetPatches(await fleet.list({ now: Date.now() }), await catalogs.newest()) } })
     },
     {
       path: '/api/v1/scans',

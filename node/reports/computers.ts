@@ -1,19 +1,5 @@
-import { stateAt } from '../../protocol/scan-result.ts'
 import type { CompiledCatalog } from '../../protocol/compiled-catalog.ts'
-import type { PatchFinding, ScanRecord, ScanSummary } from '../../protocol/scan-result.ts'
-
-/** One computer's line in the fleet reports. */
-export interface ComputerSummary {
-  id: string
-  host: string
-  os: string
-  versionId: string
-  catalog: { id: string, version: number }
-  scannedAt: string
-  summary: ScanSummary
-  /** Missing patches counted by bulletin severity. */
-  missingBySeverity: Record<string, number>
-}
+import type { PatchFinding, ScanRecord } from '../../protocol/scan-result.ts'
 
 /** A stored scan with the catalog it was made against, when the node still holds that catalog. */
 export interface ComputerScan {
@@ -26,20 +12,6 @@ export interface ComputerScan {
 export function withCatalog (id: string, record: ScanRecord, held: CompiledCatalog | undefined): ComputerScan {
   const matches = held != null && held.id === record.catalog.id && held.version === record.catalog.version
   return matches ? { id, record, catalog: held } : { id, record }
-}
-
-/** The report line for a computer. */
-export function summariseComputer ({ id, record, catalog }: ComputerScan): ComputerSummary {
-  const missingBySeverity: Record<string, number> = {}
-  if (catalog != null) {
-    for (let i = 0; i < record.states.length; i++) {
-      if (stateAt(record, i) !== 'missing') continue
-      const severity = catalog.bulletins[catalog.patches[i]?.bulletin ?? -1]?.severity ?? 'unspecified'
-      missingBySeverity[severity] = (missingBySeverity[severity] ?? 0) + 1
-    }
-  }
-  const { host, os, versionId } = record.inventory
-  return { id, host, os, versionId, catalog: record.catalog, scannedAt: record.scannedAt, summary: record.summary, missingBySeverity }
 }
 
 const SEVERITY_RANK: Record<string, number> = { critical: 0, important: 1, moderate: 2, low: 3, unspecified: 4 }

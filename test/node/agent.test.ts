@@ -16,6 +16,8 @@ async function startNode (t: TestContext, dataDir: string, inputs: { catalog?: s
     catalogFile: inputs.catalog,
     inventory: { dpkgStatus: inputs.status, osRelease: inputs.osRelease },
     http: { host: '127.0.0.1', port: 0 },
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    mdns: false,
     inventoryDebounceMs: 50,
     ...extra
   })
@@ -59,12 +61,11 @@ test('unknown computers are 404 and unknown states 400, with error codes', async
   assert.equal(post.status, 405)
 })
 
-test('the patches report counts computers per state', async (t) => {
+test('the patches report counts the computers missing each patch, per site', async (t) => {
   const dir = await tempDir(t)
-  const node = await startNode(t, join(dir, 'data'), await writeScanInputs(dir, { openssl: '3.0.11-1' }))
+  const node = await startNode(t, join(dir, 'data'), await writeScanInputs(dir, { openssl: '3.0.11-1' }), { site: 'hq' })
   const { body } = await getJson(`${node.url}/api/v1/patches`)
-  const openssl = body.patches.find((p: { id: string }) => p.id === 'P-OPENSSL')
-  assert.deepEqual(openssl.computers, { missing: 1, superseded: 0, installed: 0, 'not-applicable': 0 })
+  assert.deepEqual(body.patches, [{ id: 'P-OPENSSL', bulletin: 'DSA-1', title: 'openssl security update', severity: 'critical', cves: ['CVE-2026-1001'], missing: 1, sites: { hq: 1 } }])
 })
 
 test('the web report at / names the computer and its missing patches', async (t) => {
@@ -81,7 +82,7 @@ test('a second node on the same data folder fails with ERR_ALREADY_RUNNING and t
   const dir = await tempDir(t)
   const inputs = await writeScanInputs(dir, {})
   const first = await startNode(t, join(dir, 'data'), inputs)
-  const second = new PatchmeshNode({ dataDir: join(dir, 'data'), logger: silentLogger(), inventory: { dpkgStatus: inputs.status, osRelease: inputs.osRelease }, http: { host: '127.0.0.1', port: 0 } })
+  const second = new PatchmeshNode({ dataDir: join(dir, 'data'), logger: silentLogger(), inventory: { dpkgStatus: inputs.status, osRelease: inputs.osRelease }, http: { host: '127.0.0.1', port: 0 }, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false })
   await assert.rejects(second.start(), { code: 'ERR_ALREADY_RUNNING' })
   assert.equal((await getJson(`${first.url}/api/v1/computers`)).status, 200)
 })
@@ -119,7 +120,7 @@ test('an older catalog at start is refused with ERR_CATALOG_OUTDATED and the hel
   await first.stop()
   const { writeFile } = await import('node:fs/promises')
   await writeFile(inputs.catalog, smallCatalog(4))
-  const stale = new PatchmeshNode({ dataDir: join(dir, 'data'), logger: silentLogger(), catalogFile: inputs.catalog, inventory: { dpkgStatus: inputs.status, osRelease: inputs.osRelease }, http: { host: '127.0.0.1', port: 0 } })
+  const stale = new PatchmeshNode({ dataDir: join(dir, 'data'), logger: silentLogger(), catalogFile: inputs.catalog, inventory: { dpkgStatus: inputs.status, osRelease: inputs.osRelease }, http: { host: '127.0.0.1', port: 0 }, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false })
   await assert.rejects(stale.start(), { code: 'ERR_CATALOG_OUTDATED' })
   const again = await startNode(t, join(dir, 'data'), { status: inputs.status, osRelease: inputs.osRelease })
   assert.equal((await getJson(`${again.url}/api/v1/node`)).body.catalog.version, 5)
@@ -132,7 +133,7 @@ test('a hostile catalog at start is refused and the held catalog and scans stay'
   await first.stop()
   const { writeFile } = await import('node:fs/promises')
   await writeFile(inputs.catalog, '<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">]><Catalog xmlns="urn:patchmesh:catalog:1">&lol;</Catalog>')
-  const hostile = new PatchmeshNode({ dataDir: join(dir, 'data'), logger: silentLogger(), catalogFile: inputs.catalog, inventory: { dpkgStatus: inputs.status, osRelease: inputs.osRelease }, http: { host: '127.0.0.1', port: 0 } })
+  const hostile = new PatchmeshNode({ dataDir: join(dir, 'data'), logger: silentLogger(), catalogFile: inputs.catalog, inventory: { dpkgStatus: inputs.status, osRelease: inputs.osRelease }, http: { host: '127.0.0.1', port: 0 }, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false })
   await assert.rejects(hostile.start(), { name: 'FormatError', code: 'ERR_XML_FORBIDDEN' })
   const again = await startNode(t, join(dir, 'data'), { status: inputs.status, osRelease: inputs.osRelease })
   const { body } = await getJson(`${again.url}/api/v1/computers`)

@@ -11,7 +11,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const dir = await tempDir(t)
     const inputs = await writeScanInputs(dir, { openssl: '3.0.11-1' })
     const data = join(dir, 'data')
-    const proc = spawnCli(t, ['node', 'start', '--data', data, '--http', '127.0.0.1:0', '--catalog', inputs.catalog, '--dpkg-status', inputs.status, '--os-release', inputs.osRelease])
+    const proc = spawnCli(t, ['node', 'start', '--data', data, '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--catalog', inputs.catalog, '--dpkg-status', inputs.status, '--os-release', inputs.osRelease])
     const url = await waitForNodeUrl(data, proc)
     const { body } = await getJson(`${url}/api/v1/computers`)
     assert.equal(body.computers[0].summary.missing, 1)
@@ -24,7 +24,7 @@ test('a second node process on the same data folder exits 1 with "already runnin
   const dir = await tempDir(t)
   const inputs = await writeScanInputs(dir, {})
   const data = join(dir, 'data')
-  const args = ['node', 'start', '--data', data, '--http', '127.0.0.1:0', '--dpkg-status', inputs.status, '--os-release', inputs.osRelease]
+  const args = ['node', 'start', '--data', data, '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--dpkg-status', inputs.status, '--os-release', inputs.osRelease]
   const first = spawnCli(t, [...args, '--catalog', inputs.catalog])
   await waitForNodeUrl(data, first)
   const second = spawnCli(t, args)
@@ -38,7 +38,7 @@ test('a node started with no catalog uses the shipped example and says so', asyn
   const dir = await tempDir(t)
   const inputs = await writeScanInputs(dir, {})
   const data = join(dir, 'data')
-  const proc = spawnCli(t, ['node', 'start', '--data', data, '--http', '127.0.0.1:0', '--dpkg-status', inputs.status, '--os-release', inputs.osRelease])
+  const proc = spawnCli(t, ['node', 'start', '--data', data, '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--dpkg-status', inputs.status, '--os-release', inputs.osRelease])
   const url = await waitForNodeUrl(data, proc)
   const { body } = await getJson(`${url}/api/v1/node`)
   assert.match(body.catalog.source, /examples\/catalog\.xml$/)

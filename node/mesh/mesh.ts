@@ -1,0 +1,124 @@
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { RateLimiter } from '../fleet/rate-limit.ts'
+import { validateStatusMessage } from '../fleet/status-validator.ts'
+import { createMeshLibp2p } from './libp2p.ts'
+import { PeerMemory } from './peer-memory.ts'
+import { AntiEntropySync } from './sync.ts'
+import type { NodeDatabase } from '../db/database.ts'
+import type { FleetStore } from '../fleet/fleet-store.ts'
+import type { NodeIdentity } from '../identity.ts'
+import type { Logger } from '../log.ts'
+import type { MeshLibp2p } from './libp2p.ts'
+import type { SyncInit } from './sync.ts'
+import type { Message } from '@libp2p/gossipsub'
+import type { PeerId } from '@libp2p/interface'
+
+/** The gossip topic that carries status records of one mesh. */
+export function statusTopic (mesh: string): string {
+  return `/patchmesh/${mesh}/status/1`
+}
+
+export interface MeshInit {
+  /** The mesh name from the mesh file; records and topics of other meshes are refused. */
+  name: string
+  identity: NodeIdentity
+  db: NodeDatabase
+  fleet: FleetStore
+  logger: Logger
+  listen: string[]
+  bootstrap: string[]
+  /** @default true */
+  mdns?: boolean
+  sync?: SyncInit
+}
+
+/**
+ * This node's place in the mesh: the libp2p node, status gossip into the fleet view, anti-entropy
+ * sync, and the peers it remembers.
+ */
+export class Mesh {
+  readonly #init: MeshInit
+  readonly #log: Logger
+  readonly #limiter = new RateLimiter()
+  #libp2p?: MeshLibp2p
+  #sync?: AntiEntropySync
+  #peers?: PeerMemory
+
+  constructor (init: MeshInit) {
+    this.#init = init
+    this.#log = init.logger.child({ module: 'mesh' })
+  }
+
+  /** The multiaddrs this node listens on, with its peer id. */
+  get addresses (): string[] {
+    return this.#libp2p?.getMultiaddrs().map(a => a.toString()) ?? []
+  }
+
+  /** The libp2p node, once started. */
+  get libp2p (): MeshLibp2p | undefined {
+    return this.#libp2p
+  }
+
+  async start (): Promise<void> {
+    const { identity, listen, bootstrap, name, fleet } = this.#init
+    const libp2p = this.#libp2p = await createMeshLibp2p({ privateKey: identity.privateKey, listen, bootstrap, mdns: this.#init.mdns ?? true })
+    const topic = statusTopic(name)
+    libp2p.services.pubsub.topicValidators.set(topic, async (peer: PeerId, message: Message) => await this.#validate(message.data, peer, 'gossip'))
+    libp2p.services.pubsub.subscribe(topic)
+    this.#sync = new AntiEntropySync(libp2p, {
+      digest: async () => await fleet.digest(),
+      encoded: async node => await fleet.encoded(node),
+      receive: async (bytes, from) => {
+        if (await this.#validate(bytes, from, 'sync') !== TopicValidatorResult.Accept) return false
+        // News learned by sync is gossiped on, so it spreads at gossip speed rather than one sync round per hop.
+        await this.#gossip(bytes)
+        return true
+      }
+    }, this.#init.logger, this.#init.sync)
+    libp2p.services.pubsub.addEventListener('subscription-change', event => {
+      const joined = event.detail.subscriptions.some(s => s.subscribe && s.topic === topic)
+      // A peer that just joined our topic may have missed gossip either way; one side of the pair runs a sync round.
+      if (joined && identity.id < event.detail.peerId.toString()) void this.#sync?.syncWith(event.detail.peerId).catch(() => {})
+    })
+    this.#peers = new PeerMemory(libp2p, this.#init.db, this.#init.logger)
+    await libp2p.start()
+    await this.#sync.start()
+    this.#peers.start()
+    this.#log.info({ addresses: this.addresses, mesh: name }, 'joined mesh')
+  }
+
+  async stop (): Promise<void> {
+    this.#peers?.stop()
+    await this.#sync?.stop()
+    await this.#libp2p?.stop()
+  }
+
+  /** Stores this node's own signed status record and gossips it. */
+  async publishStatus (bytes: Uint8Array): Promise<void> {
+    await this.#init.fleet.offer(bytes, Date.now())
+    await this.#gossip(bytes)
+  }
+
+  async #gossip (bytes: Uint8Array): Promise<void> {
+    try {
+      await this.#libp2p?.services.pubsub.publish(statusTopic(this.#init.name), bytes)
+    } catch (err) {
+      // Nobody to gossip to yet is normal at start; sync hands the record over when peers join.
+      this.#log.debug({ err }, 'gossip publish failed')
+    }
+  }
+
+  async #validate (bytes: Uint8Array, from: PeerId, via: 'gossip' | 'sync'): Promise<TopicValidatorResult> {
+    const verdict = await validateStatusMessage(bytes, { mesh: this.#init.name, fleet: this.#init.fleet, limiter: this.#limiter, now: Date.now() })
+    if (verdict.result === 'reject') {
+      this.#log.warn({ peer: from.toString(), via, reason: verdict.reason, untrusted: { detail: verdict.detail } }, 'status record refused')
+      return TopicValidatorResult.Reject
+    }
+    if (verdict.result === 'ignore') {
+      this.#log.debug({ peer: from.toString(), via, reason: verdict.reason }, 'status record ignored')
+      return TopicValidatorResult.Ignore
+    }
+    this.#log.debug({ peer: from.toString(), via, node: verdict.record.node, seq: verdict.record.seq }, 'status record stored')
+    return TopicValidatorResult.Accept
+  }
+}

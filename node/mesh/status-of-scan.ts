@@ -1,0 +1,46 @@
+import { stateAt } from '../../protocol/scan-result.ts'
+import type { ScanIndex } from '../../protocol/scan-index.ts'
+import type { ScanRecord } from '../../protocol/scan-result.ts'
+import type { StatusRecord } from '../../protocol/status-record.ts'
+
+export interface StatusContext {
+  mesh: string
+  node: string
+  seq: number
+  site: string
+  agentVersion: string
+  now: Date
+}
+
+/** The compact status a node gossips for its latest scan: counts and the ids of missing patches. */
+export function statusRecordOf (scan: ScanRecord, index: ScanIndex | undefined, context: StatusContext): StatusRecord {
+  const missing: string[] = []
+  const missingBySeverity: Record<string, number> = {}
+  // Names come from the index the scan was made with; a newer catalog means a rescan is on its way.
+  const sameCatalog = index != null && index.catalogId === scan.catalog.id && index.catalogVersion === scan.catalog.version
+  if (sameCatalog) {
+    for (let i = 0; i < scan.states.length; i++) {
+      if (stateAt(scan, i) !== 'missing') continue
+      missing.push(index.patchIds[i] as string)
+      const severity = index.patchSeverity[i] ?? 'unspecified'
+      missingBySeverity[severity] = (missingBySeverity[severity] ?? 0) + 1
+    }
+  }
+  const { host, os, versionId } = scan.inventory
+  return {
+    mesh: context.mesh,
+    node: context.node,
+    seq: context.seq,
+    host,
+    os,
+    versionId,
+    site: context.site,
+    agentVersion: context.agentVersion,
+    catalog: scan.catalog,
+    summary: scan.summary,
+    missingBySeverity,
+    missing,
+    scannedAt: scan.scannedAt,
+    publishedAt: context.now.toISOString()
+  }
+}

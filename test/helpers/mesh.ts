@@ -1,0 +1,74 @@
+import { join } from 'node:path'
+import { openDatabase } from '../../node/db/database.ts'
+import { FleetStore } from '../../node/fleet/fleet-store.ts'
+import { loadNodeIdentity } from '../../node/identity.ts'
+import { silentLogger } from '../../node/log.ts'
+import { Mesh } from '../../node/mesh/mesh.ts'
+import { encodeStatusRecord } from '../../protocol/status-record.ts'
+import { tempDir } from './temp.ts'
+import type { NodeIdentity } from '../../node/identity.ts'
+import type { StatusRecord } from '../../protocol/status-record.ts'
+import type { TestContext } from 'node:test'
+
+export interface TestMeshNode {
+  mesh: Mesh
+  fleet: FleetStore
+  identity: NodeIdentity
+  /** Publishes a status record of this node with the given seq and missing patches. */
+  publish: (seq: number, missing?: string[]) => Promise<Uint8Array>
+}
+
+/** Starts a mesh node on loopback TCP (no mDNS) with its own database; stopped when the test ends. */
+export async function startMeshNode (t: TestContext, options: { name?: string, bootstrap?: string[], syncIntervalMs?: number } = {}): Promise<TestMeshNode> {
+  const dir = await tempDir(t)
+  const db = await openDatabase(join(dir, 'data'))
+  const identity = await loadNodeIdentity(join(dir, 'data'))
+  const fleet = new FleetStore(db)
+  const mesh = new Mesh({
+    name: options.name ?? 'test-mesh',
+    identity,
+    db,
+    fleet,
+    logger: silentLogger(),
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    bootstrap: options.bootstrap ?? [],
+    mdns: false,
+    sync: { intervalMs: options.syncIntervalMs ?? 60_000 }
+  })
+  await mesh.start()
+  t.after(async () => {
+    await mesh.stop()
+    await db.close()
+  })
+  const publish = async (seq: number, missing: string[] = []): Promise<Uint8Array> => {
+    const bytes = encodeStatusRecord(statusRecord(identity.id, seq, missing, options.name ?? 'test-mesh'), identity.signingKey)
+    await mesh.publishStatus(bytes)
+    return bytes
+  }
+  return { mesh, fleet, identity, publish }
+}
+
+/** A plausible status record for a test node. */
+export function statusRecord (node: string, seq: number, missing: string[] = [], mesh = 'test-mesh'): StatusRecord {
+  return {
+    mesh,
+    node,
+    seq,
+    host: `host-${node.slice(-6)}`,
+    os: 'debian',
+    versionId: '12',
+    site: '',
+    agentVersion: '0.1.0',
+    catalog: { id: 'test-catalog', version: 1 },
+    summary: { missing: missing.length, superseded: 0, installed: 3, 'not-applicable': 10 },
+    missingBySeverity: missing.length > 0 ? { critical: missing.length } : {},
+    missing,
+    scannedAt: new Date().toISOString(),
+    publishedAt: new Date().toISOString()
+  }
+}
+
+/** The set of node ids a fleet view holds. */
+export async function fleetNodes (node: TestMeshNode): Promise<Set<string>> {
+  return new Set((await node.fleet.digest()).map(([id]) => id))
+}
