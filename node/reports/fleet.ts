@@ -1,19 +1,10 @@
 import type { FleetEntry } from '../fleet/fleet-store.ts'
 import type { CompiledCatalog } from '../../protocol/compiled-catalog.ts'
-import type { ScanSummary } from '../../protocol/scan-result.ts'
+import type { StatusRecord } from '../../protocol/status-record.ts'
 
 /** One computer of the fleet as the reports show it, from its newest status record. */
-export interface FleetComputer {
+export type FleetComputer = Pick<StatusRecord, 'host' | 'os' | 'versionId' | 'site' | 'agentVersion' | 'catalog' | 'summary' | 'missingBySeverity' | 'scannedAt'> & {
   id: string
-  host: string
-  os: string
-  versionId: string
-  site: string
-  agentVersion: string
-  catalog: { id: string, version: number } | null
-  summary: ScanSummary
-  missingBySeverity: Record<string, number>
-  scannedAt: string | null
   /** When the computer last published its status. */
   lastSeen: string
   /** Not heard from for longer than the stale threshold. */

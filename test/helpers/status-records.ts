@@ -66,14 +66,3 @@ export function sealEnvelope (payload: unknown, key: SigningKey, format = 1): Ui
   return new Uint8Array(Buffer.concat([signed, key.publicKey, signBytes(signed, key)]))
 }
 
-/** A small deterministic PRNG (mulberry32), so fuzz and size tests see the same bytes every run. */
-export function seededRandom (seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}

@@ -1,4 +1,5 @@
 import { test } from 'node:test'
+import { seededRandom } from '../helpers/random.ts'
 import assert from 'node:assert/strict'
 import { openDatabase } from '../../node/db/database.ts'
 import { FleetStore } from '../../node/fleet/fleet-store.ts'
@@ -6,7 +7,7 @@ import { RateLimiter } from '../../node/fleet/rate-limit.ts'
 import { DEFAULT_MAX_CLOCK_SKEW_MS, validateStatusMessage } from '../../node/fleet/status-validator.ts'
 import { MAX_STATUS_RECORD_BYTES } from '../../protocol/status-record.ts'
 import {
-  PUBLISHED_MS, TEST_MESH, encodedRecord, sealEnvelope, seededRandom, statusRecord, testNode
+  PUBLISHED_MS, TEST_MESH, encodedRecord, sealEnvelope, statusRecord, testNode
 } from '../helpers/status-records.ts'
 import { tempDir } from '../helpers/temp.ts'
 import type { NodeDatabase } from '../../node/db/database.ts'

@@ -2,9 +2,8 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { INVENTORY_NAMESPACE, MAX_INVENTORY_BYTES, parseInventory, serializeInventory } from '../../protocol/inventory.ts'
-import { FormatError } from '../../protocol/errors.ts'
-import type { FormatErrorCode } from '../../protocol/errors.ts'
 import type { Inventory } from '../../protocol/inventory-types.ts'
+import { expectFormatError } from '../helpers/format-error.ts'
 
 const EXAMPLE = new URL('../../node/examples/inventory-windows.xml', import.meta.url)
 
@@ -13,15 +12,7 @@ function inventory (body: string, rootAttributes = 'host="web-1" os="debian" ver
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Inventory xmlns="${INVENTORY_NAMESPACE}" ${rootAttributes}>\n${body}\n</Inventory>\n`
 }
 
-function rejects (run: () => unknown, code: FormatErrorCode): FormatError {
-  const started = performance.now()
-  let caught: unknown
-  try { run() } catch (error) { caught = error }
-  assert.ok(performance.now() - started < 2000, 'refused quickly')
-  assert.ok(caught instanceof FormatError, `expected FormatError ${code}, got ${String(caught)}`)
-  assert.equal(caught.code, code)
-  return caught
-}
+const rejects = expectFormatError
 
 describe('parseInventory', () => {
   it('parses the example inventory', () => {

@@ -8,7 +8,8 @@ import {
   MAX_INFLATED_STATUS_BYTES, MAX_MISSING_IDS, MAX_STATUS_RECORD_BYTES, decodeStatusRecord, encodeStatusRecord,
   nextStatusSeq, peerIdFromEd25519PublicKey
 } from '../../protocol/status-record.ts'
-import { encodedRecord, sealEnvelope, seededRandom, statusRecord, testNode } from '../helpers/status-records.ts'
+import { encodedRecord, sealEnvelope, statusRecord, testNode } from '../helpers/status-records.ts'
+import { seededRandom } from '../helpers/random.ts'
 import type { FormatErrorCode } from '../../protocol/errors.ts'
 import type { StatusRecord } from '../../protocol/status-record.ts'
 

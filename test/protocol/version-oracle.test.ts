@@ -1,4 +1,5 @@
 import { test } from 'node:test'
+import { seededRandom } from '../helpers/random.ts'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -16,17 +17,6 @@ const DEBIAN_PYTHON = '/usr/bin/python3'
 const DPKG_SHARDS = 2
 const MIN_PAIRS = 2000
 
-/** mulberry32: a small seeded generator, so a failing pair is reproducible. */
-function seeded (seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function pick<T> (random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)] as T
@@ -84,7 +74,7 @@ const DPKG_ODD = [
 ].filter(v => v !== '')
 
 function dpkgPairs (): Pair[] {
-  const random = seeded(20240611)
+  const random = seededRandom(20240611)
   const real = dpkgStatusVersions()
   const mutated = real.slice(0, 300).flatMap((v): Pair[] => [[v, `${v}~1`], [v, `${v}+b1`], [v, `1:${v}`]])
   return [
@@ -185,7 +175,7 @@ test('rpm ordering matches rpm.labelCompare', (t) => {
     t.skip(`python3-rpm not found: ${probe.error?.message ?? probe.stderr.trim().split('\n').pop()}`)
     return
   }
-  const random = seeded(7211)
+  const random = seededRandom(7211)
   const realistic = realisticRpmEvrs(random, 1500)
   const debianReal = dpkgStatusVersions().filter(v => outcome(compareRpmVersions, v, v) !== 'error')
   const pairs: Pair[] = [

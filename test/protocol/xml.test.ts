@@ -7,22 +7,12 @@ import {
   optionalAttribute, readXml, requiredAttribute, textContent
 } from '../../protocol/xml.ts'
 import type { XmlElement, XmlLimits } from '../../protocol/xml.ts'
-import { FormatError } from '../../protocol/errors.ts'
-import type { FormatErrorCode } from '../../protocol/errors.ts'
+import { expectFormatError } from '../helpers/format-error.ts'
 
 const LIMITS: XmlLimits = { maxBytes: 1024 * 1024 }
 const read = (input: Uint8Array | string, limits: Partial<XmlLimits> = {}): XmlElement => readXml(input, { ...LIMITS, ...limits, source: 'test.xml' })
 
-/** Asserts that `run` throws a FormatError with `code`, within a time that rules out expansion or backtracking. */
-function rejects (run: () => unknown, code: FormatErrorCode): FormatError {
-  const started = performance.now()
-  let caught: unknown
-  try { run() } catch (error) { caught = error }
-  assert.ok(performance.now() - started < 2000, 'refused quickly')
-  assert.ok(caught instanceof FormatError, `expected FormatError ${code}, got ${String(caught)}`)
-  assert.equal(caught.code, code)
-  return caught
-}
+const rejects = expectFormatError
 
 describe('readXml: well-formed documents', () => {
   it('reads elements, attributes, text and children in document order', () => {

@@ -1,6 +1,7 @@
 import type { Bulletin, Catalog, Patch, RebootBehaviour, Severity } from '../../../protocol/catalog-types.ts'
 import type { InstalledPackage, Inventory } from '../../../protocol/inventory-types.ts'
 import type { PatchState } from '../../../protocol/scan-result.ts'
+import { seededRandom } from '../../helpers/random.ts'
 
 export interface ScanDataOptions {
   /** Patches in the catalog, all products together. */
@@ -37,16 +38,6 @@ const SYLLABLES = ['ba', 'co', 'de', 'fi', 'gu', 'ha', 'ji', 'ko', 'lu', 'me', '
 
 type Random = () => number
 
-/** mulberry32: small, fast, and the same sequence for a seed on every machine. */
-function prng (seed: number): Random {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const int = (rnd: Random, n: number): number => Math.floor(rnd() * n)
 function weighted<T> (rnd: Random, table: Array<[T, number]>): T {
@@ -144,7 +135,7 @@ function install (rnd: Random, source: Source): void {
 
 /** Generates a catalog, a matching host (dpkg status, os-release, inventory) and the state of every patch there. */
 export function generateScanData ({ patches, packages, seed }: ScanDataOptions): ScanData {
-  const rnd = prng(seed)
+  const rnd = seededRandom(seed)
   const sources = makeSources(rnd, packages)
   const otherCount = Math.round(patches * OTHER_PRODUCT_SHARE)
   const hostCount = patches - otherCount
