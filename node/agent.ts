@@ -51,6 +51,8 @@ export interface NodeInit {
   mdns?: boolean
   /** Time between anti-entropy rounds with a random peer. */
   syncIntervalMs?: number
+  /** How long a computer may stay silent before the reports mark it stale. @default DEFAULT_STALE_AFTER_MS */
+  staleAfterMs?: number
 }
 
 /** One patchmesh node: holds the database, scans this computer, gossips its status in the mesh, and serves the fleet reports. */
@@ -125,7 +127,7 @@ export class PatchmeshNode {
       const http = new HttpServer({
         ...(this.#init.http ?? { host: DEFAULT_HTTP_HOST, port: DEFAULT_HTTP_PORT }),
         logger,
-        routes: apiRoutes({ nodeId: identity.id, mesh: meshConfig.name, addresses: () => mesh.addresses, agentVersion: AGENT_VERSION, startedAt: new Date().toISOString(), inventorySource: inventory.description, catalogs, scans, fleet })
+        routes: apiRoutes({ nodeId: identity.id, mesh: meshConfig.name, staleAfterMs: this.#init.staleAfterMs, addresses: () => mesh.addresses, agentVersion: AGENT_VERSION, startedAt: new Date().toISOString(), inventorySource: inventory.description, catalogs, scans, fleet })
       })
       this.#url = await http.start()
       this.#stops.push(() => http.stop())

@@ -34,6 +34,7 @@ Options:
   --site NAME             this computer's site (branch office), shown in the fleet reports
   --no-mdns               do not look for peers on the LAN with multicast DNS
   --sync-interval DUR     time between anti-entropy rounds with a random peer (default: 60s)
+  --stale-after DUR       mark computers silent for this long as stale in the reports (default: 3d)
   --log-level LEVEL       trace, debug, info, warn, error (default: info, or $PATCHMESH_LOG_LEVEL)
   -h, --help              show this help
 
@@ -53,6 +54,7 @@ Stops cleanly on SIGINT or SIGTERM.`,
     site: { type: 'string' },
     'no-mdns': { type: 'boolean' },
     'sync-interval': { type: 'string' },
+    'stale-after': { type: 'string' },
     'log-level': { type: 'string' }
   }
 } as const
@@ -81,7 +83,8 @@ export async function nodeStartCommand (argv: string[], io: CliIo): Promise<numb
     bootstrap: values.bootstrap?.map(address => parseMultiaddr(spec.name, 'bootstrap', address)),
     site: values.site,
     mdns: values['no-mdns'] !== true,
-    syncIntervalMs: values['sync-interval'] == null ? undefined : parseDuration(spec.name, 'sync-interval', values['sync-interval'])
+    syncIntervalMs: values['sync-interval'] == null ? undefined : parseDuration(spec.name, 'sync-interval', values['sync-interval']),
+    staleAfterMs: values['stale-after'] == null ? undefined : parseDuration(spec.name, 'stale-after', values['stale-after'])
   })
   await node.start()
   if (!io.signal.aborted) await once(io.signal, 'abort')

@@ -11,6 +11,8 @@ import type { ScanStore } from '../scan/scan-store.ts'
 export interface ApiComponents {
   nodeId: string
   mesh: string
+  /** @default DEFAULT_STALE_AFTER_MS */
+  staleAfterMs?: number
   addresses: () => string[]
   agentVersion: string
   startedAt: string
@@ -23,7 +25,8 @@ export interface ApiComponents {
 /** The routes of the node's HTTP interface: web report at `/`, JSON under `/api/v1/`. */
 export function apiRoutes (components: ApiComponents): Route[] {
   const { nodeId, scans, catalogs, fleet } = components
-  const computers = async () => fleetComputers(await fleet.list({ now: Date.now() }), nodeId)
+  const fleetEntries = async () => await fleet.list({ now: Date.now(), staleAfterMs: components.staleAfterMs })
+  const computers = async () => fleetComputers(await fleetEntries(), nodeId)
   const ownScan = async () => {
     const latest = await scans.latest()
     return latest == null ? undefined : withCatalog(nodeId, latest, await catalogs.newest())
@@ -63,7 +66,7 @@ export function apiRoutes (components: ApiComponents): Route[] {
         if (computer == null) return { status: 404, json: error('ERR_NOT_FOUND', `no computer with id ${params.id ?? ''}`) }
         if (!computer.self) {
           // Other computers report only their missing patches; details come from our copy of the catalog.
-          const missing = fleetPatches((await fleet.list({ now: Date.now() })).filter(e => e.record.node === computer.id), await catalogs.newest())
+          const missing = fleetPatches((await fleetEntries()).filter(e => e.record.node === computer.id), await catalogs.newest())
           return { json: { computer, patches: state == null || state === 'missing' ? missing.map(({ missing: _, sites: __, ...p }) => ({ ...p, state: 'missing' })) : [] } }
         }
         const own = await ownScan()
@@ -74,7 +77,7 @@ export function apiRoutes (components: ApiComponents): Route[] {
     },
     {
       path: '/api/v1/patches',
-      handle: async () => ({ json: { patches: fleetPatches(await fleet.list({ now: Date.now() }), await catalogs.newest()) } })
+      handle: async () => ({ json: { patches: fleetPatches(await fleetEntries(), await catalogs.newest()) } })
     },
     {
       path: '/api/v1/scans',

@@ -148,3 +148,13 @@ test('the node writes its runtime file while running and removes it on stop', as
   await node.stop()
   await assert.rejects(readFile(join(dir, 'data', 'node.json')), { code: 'ENOENT' })
 })
+
+test('computers silent for longer than the stale threshold are marked stale', async (t) => {
+  const dir = await tempDir(t)
+  const node = await startNode(t, join(dir, 'data'), await writeScanInputs(dir, {}), { staleAfterMs: 1 })
+  const computer = await pollUntil(async () => {
+    const { body } = await getJson(`${node.url}/api/v1/computers`)
+    return body.computers[0].stale === true ? body.computers[0] : undefined
+  }, 'the computer to be marked stale')
+  assert.equal(computer.self, true)
+})
