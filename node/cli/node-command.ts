@@ -33,7 +33,7 @@ Options:
   --bootstrap MULTIADDR   a peer to dial (with /p2p/ID), repeatable, besides the mesh file's
   --site NAME             this computer's site (branch office), shown in the fleet reports
   --no-mdns               do not look for peers on the LAN with multicast DNS
-  --sync-interval DUR     time between anti-entropy rounds with a random peer (default: 60s)
+  --sync-interval DUR     time between anti-entropy rounds with a random peer (default: 10s)
   --stale-after DUR       mark computers silent for this long as stale in the reports (default: 3d)
   --log-level LEVEL       trace, debug, info, warn, error (default: info, or $PATCHMESH_LOG_LEVEL)
   -h, --help              show this help

@@ -60,6 +60,7 @@ export class Mesh {
   }
 
   async start (): Promise<void> {
+    if (this.#libp2p != null) return
     const { identity, listen, bootstrap, name, fleet } = this.#init
     const libp2p = this.#libp2p = await createMeshLibp2p({ privateKey: identity.privateKey, listen, bootstrap, mdns: this.#init.mdns ?? true })
     const topic = statusTopic(name)
@@ -87,10 +88,12 @@ export class Mesh {
     this.#log.info({ addresses: this.addresses, mesh: name }, 'joined mesh')
   }
 
+  /** Leaves the mesh; stopping libp2p also drops the gossip subscription and its listeners. */
   async stop (): Promise<void> {
     this.#peers?.stop()
     await this.#sync?.stop()
     await this.#libp2p?.stop()
+    this.#libp2p = this.#sync = this.#peers = undefined
   }
 
   /** Stores this node's own signed status record and gossips it. */

@@ -1,15 +1,18 @@
 import { lpStream } from '@libp2p/utils'
 import {
-  MAX_SYNC_FRAME_BYTES, decodeSyncDigest, decodeSyncOffer, decodeSyncReply,
-  encodeSyncDigest, encodeSyncOffer, encodeSyncReply
+  MAX_SYNC_FRAME_BYTES, decodeSyncDigest, decodeSyncHello, decodeSyncOffer, decodeSyncReply, digestFingerprint,
+  encodeSyncDigest, encodeSyncHello, encodeSyncOffer, encodeSyncReply
 } from '../../protocol/sync-messages.ts'
 import type { Logger } from '../log.ts'
 import type { MeshLibp2p } from './libp2p.ts'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 
 export const SYNC_PROTOCOL = '/patchmesh/sync/1.0.0'
-/** @default 60 s: sync repairs what gossip missed; gossip carries the news. */
-export const DEFAULT_SYNC_INTERVAL_MS = 60_000
+/**
+ * @default 10 s: sync repairs what gossip missed (a peer outside the gossip mesh, a partition); an
+ * idle round is two small frames, so a short interval costs little and bounds the repair time.
+ */
+export const DEFAULT_SYNC_INTERVAL_MS = 10_000
 /** @default 15 s for one whole round on one stream. */
 export const DEFAULT_SYNC_TIMEOUT_MS = 15_000
 /** @default 2,000 records a frame; the rest follow in later rounds. */
@@ -68,17 +71,22 @@ export class AntiEntropySync {
     await this.#libp2p.unhandle(SYNC_PROTOCOL)
   }
 
-  /** One round with a peer: send our digest, take what we lack, give what it wants. Returns how many records we stored. */
+  /** One round with a peer: compare fingerprints, then swap what each side lacks. Returns how many records we stored. */
   async syncWith (peer: PeerId, signal: AbortSignal = AbortSignal.timeout(this.#timeoutMs)): Promise<number> {
     const stream = await this.#libp2p.dialProtocol(peer, SYNC_PROTOCOL, { signal })
     try {
       const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES })
-      await lp.write(encodeSyncDigest({ status: await this.#holder.digest() }), { signal })
-      const offer = decodeSyncOffer((await lp.read({ signal })).subarray())
-      const stored = await this.#store(offer.records, peer)
-      await lp.write(encodeSyncReply({ records: await this.#encodedRecords(offer.want) }), { signal })
+      const mine = await this.#holder.digest()
+      await lp.write(encodeSyncHello({ fingerprint: digestFingerprint(mine) }), { signal })
+      const theirs = decodeSyncDigest((await lp.read({ signal })).subarray())
+      let stored = 0
+      if (!theirs.same) {
+        const { give, want } = compare(mine, theirs.status)
+        await lp.write(encodeSyncOffer({ records: await this.#encodedRecords(give), want: want.slice(0, this.#maxRecords) }), { signal })
+        stored = await this.#store(decodeSyncReply((await lp.read({ signal })).subarray()).records, peer)
+      }
       await stream.close({ signal })
-      this.#log.debug({ peer: peer.toString(), received: offer.records.length, stored, sent: offer.want.length }, 'sync round done')
+      this.#log.debug({ peer: peer.toString(), same: theirs.same, stored }, 'sync round done')
       return stored
     } catch (err) {
       stream.abort(err as Error)
@@ -92,13 +100,15 @@ export class AntiEntropySync {
     const peer = connection.remotePeer
     try {
       const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES })
-      const theirs = new Map(decodeSyncDigest((await lp.read({ signal })).subarray()).status)
-      const mine = new Map(await this.#holder.digest())
-      const give = [...mine].filter(([node, seq]) => (theirs.get(node) ?? -1) < seq).map(([node]) => node)
-      const want = [...theirs].filter(([node, seq]) => (mine.get(node) ?? -1) < seq).map(([node]) => node).slice(0, this.#maxRecords)
-      await lp.write(encodeSyncOffer({ records: await this.#encodedRecords(give), want }), { signal })
-      const reply = decodeSyncReply((await lp.read({ signal })).subarray())
-      await this.#store(reply.records, peer)
+      const hello = decodeSyncHello((await lp.read({ signal })).subarray())
+      const mine = await this.#holder.digest()
+      const same = hello.fingerprint === digestFingerprint(mine)
+      await lp.write(encodeSyncDigest({ same, status: same ? [] : mine }), { signal })
+      if (!same) {
+        const offer = decodeSyncOffer((await lp.read({ signal })).subarray())
+        await this.#store(offer.records, peer)
+        await lp.write(encodeSyncReply({ records: await this.#encodedRecords(offer.want) }), { signal })
+      }
       await stream.close({ signal })
     } catch (err) {
       this.#log.debug({ err, peer: peer.toString() }, 'answering sync failed')
@@ -128,5 +138,15 @@ export class AntiEntropySync {
     const peer = peers[Math.floor(Math.random() * peers.length)]
     if (peer == null) return
     await this.syncWith(peer).catch(() => {})
+  }
+}
+
+/** What to give (nodes whose record we hold newer or they lack) and what to want (the reverse). */
+function compare (mine: Array<[string, number]>, theirs: Array<[string, number]>): { give: string[], want: string[] } {
+  const ours = new Map(mine)
+  const other = new Map(theirs)
+  return {
+    give: mine.filter(([node, seq]) => (other.get(node) ?? -1) < seq).map(([node]) => node),
+    want: theirs.filter(([node, seq]) => (ours.get(node) ?? -1) < seq).map(([node]) => node)
   }
 }
