@@ -74,7 +74,7 @@ export async function run (argv: string[]): Promise<void> {
     if (code !== 0) throw new Error(`admin init failed (${code}): ${errors.join('\n')}`)
     progress(`mesh benchmark: ${n} nodes on loopback, ${startConcurrency} started at a time, ${changes} status changes, ${idleSeconds} s idle; files in ${dir}`)
 
-    // 1. Start: node 0 alone, node 1 bootstrapping from it, the rest from both, so the mesh is not a pure star.
+    // 1. Start: node 0 alone, node 1 bootstrapping from it, the rest from both: two well-known nodes, not one.
     const spec = (index: number, bootstrap: string[]): NodeSpec => ({ index, site: SITES[index % SITES.length] as string, bootstrap, packages: PACKAGE_SETS[index % PACKAGE_SETS.length] as Record<string, string> })
     const startedAll = performance.now()
     const first = await nodes.start(spec(0, []), signal)

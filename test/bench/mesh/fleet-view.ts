@@ -1,4 +1,5 @@
 // Watching every node's fleet view (/api/v1/computers) until it shows what a phase waits for.
+import { setTimeout as delay } from 'node:timers/promises'
 import { getJson, pollFor } from './wait.ts'
 import type { BenchNode } from './nodes.ts'
 
@@ -36,11 +37,14 @@ export async function fleetView (node: BenchNode, signal: AbortSignal): Promise<
 
 /**
  * Polls every node's fleet view, each on its own loop so one slow node does not delay the others'
- * readings, until `holds` is true for it; the time recorded is when the answering poll was sent.
+ * readings, until `holds` is true for it; the time recorded is when the answering poll was sent, so
+ * each time is late by up to one interval.
  */
 export async function watchFleetViews (nodes: BenchNode[], holds: (computers: FleetComputer[]) => boolean, options: WatchOptions): Promise<NodeObservation[]> {
-  return await Promise.all(nodes.map(async node => {
+  return await Promise.all(nodes.map(async (node, i) => {
     const seen: NodeObservation = { index: node.index, lastCount: 0 }
+    // Staggered, so the loops do not all poll in step with t0 and round every time up to the same grid point.
+    await delay(options.intervalMs * i / nodes.length, undefined, { signal: options.signal })
     const at = await pollFor(async () => {
       const asked = performance.now()
       try {

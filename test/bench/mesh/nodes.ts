@@ -68,7 +68,6 @@ export class NodeProcesses {
 
   /** Spawns one node and waits until its HTTP API answers (it writes node.json only after its first scan and publish). */
   async start (spec: NodeSpec, signal: AbortSignal, timeoutMs = DEFAULT_NODE_START_TIMEOUT_MS): Promise<BenchNode> {
-    if (this.#closed) throw new Error('node processes are being stopped; not starting another')
     const home = join(this.#dir, `node-${spec.index}`)
     const dataDir = join(home, 'data')
     await mkdir(dataDir, { recursive: true })
@@ -77,24 +76,29 @@ export class NodeProcesses {
     const log = await open(logPath, 'a')
     const spawnedAt = performance.now()
     let child: ChildProcess
+    let exited: Promise<number | string>
     try {
+      // Checked with no await before the spawn, so nothing starts once stopAll() has begun.
+      if (this.#closed) throw new Error('node processes are being stopped; not starting another')
       child = spawn(process.execPath, [CLI, 'node', 'start', '--data', dataDir, '--mesh', this.#meshFile, '--site', spec.site,
         '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', ...spec.bootstrap.flatMap(a => ['--bootstrap', a]),
         '--catalog', inputs.catalog, '--dpkg-status', inputs.status, '--os-release', inputs.osRelease],
       // The log goes straight to a file: the benchmark process should not spend CPU relaying 50 nodes' logs.
       { stdio: ['ignore', 'ignore', log.fd] })
+      // Listened to at once: a spawn that fails emits 'error', which once() turns into a rejection we map to a reason.
+      exited = once(child, 'exit').then(([code, sig]) => (code ?? sig) as number | string, (err: Error) => `spawn failed: ${err.message}`)
     } finally {
       await log.close()
     }
-    const running: Running = { child, logPath, exited: once(child, 'exit').then(([code, sig]) => (code ?? sig) as number | string) }
+    const running: Running = { child, logPath, exited }
     this.#running.add(running)
     const runtime = await pollFor(async () => {
-      if (child.exitCode != null || child.signalCode != null) throw new Error(`node ${spec.index} exited early`)
+      if (child.pid === undefined || child.exitCode != null || child.signalCode != null) return 'exited' as const
       return JSON.parse(await readFile(join(dataDir, 'node.json'), 'utf8')) as { id: string, pid: number, url: string }
-    }, { intervalMs: 50, deadline: spawnedAt + timeoutMs, signal }).catch(() => undefined)
-    if (runtime === undefined) {
-      signal.throwIfAborted()
-      throw new Error(`node ${spec.index} did not start within ${timeoutMs} ms (exit ${child.exitCode ?? child.signalCode ?? 'none'}); its log ends:\n${await logTail(logPath)}`)
+    }, { intervalMs: 50, deadline: spawnedAt + timeoutMs, signal })
+    if (runtime === undefined || runtime === 'exited') {
+      const how = runtime === 'exited' ? `exited with ${String(child.exitCode ?? child.signalCode)}` : `did not answer within ${timeoutMs} ms`
+      throw new Error(`node ${spec.index} ${how}; its log (${logPath}) ends:\n${await logTail(logPath)}`)
     }
     const startedAt = performance.now()
     const info = await getJson<{ addresses: string[] }>(`${runtime.url}/api/v1/node`, signal)
@@ -116,8 +120,8 @@ export class NodeProcesses {
   async stopAll (graceMs = DEFAULT_STOP_GRACE_MS): Promise<StopResult> {
     this.#closed = true
     const result: StopResult = { clean: 0, killed: 0, other: [] }
+    // Each stays in #running until it has exited, so killAllNow() still reaches it if we are cut short.
     const all = [...this.#running]
-    this.#running.clear()
     const alreadyExited = new Set(all.filter(r => r.child.exitCode != null || r.child.signalCode != null))
     for (const r of all) if (!alreadyExited.has(r)) r.child.kill('SIGTERM')
     const graceOver = new AbortController()
@@ -133,6 +137,7 @@ export class NodeProcesses {
       } else {
         result.other.push(`${r.logPath}: ${alreadyExited.has(r) ? 'had exited before the stop with' : 'exited with'} ${String(first)}`)
       }
+      this.#running.delete(r)
     }))
     graceOver.abort()
     return result
