@@ -101,7 +101,7 @@ export class PatchmeshNode {
       this.#stops.push(() => mesh.stop())
       this.#publish = async (trigger) => {
         const scan = await scanner.scan(trigger)
-        const record = statusRecordOf(scan, await catalogs.scanIndex(), {
+        const record = statusRecordOf(scan, await catalogs.newest(), {
           mesh: meshConfig.name,
           node: identity.id,
           seq: nextStatusSeq(await fleet.seq(identity.id), Date.now()),

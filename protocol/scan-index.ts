@@ -12,10 +12,6 @@ export interface ScanIndex {
   catalogId: string
   catalogVersion: number
   products: Array<{ family: Family, detect: Array<[os: string, versionId: string]> }>
-  /** Patch ids by index: status records name missing patches by id. */
-  patchIds: string[]
-  /** Bulletin severity by patch index: status records count missing patches by severity. */
-  patchSeverity: string[]
   patchProduct: number[]
   fixStart: number[]
   fixName: string[]
@@ -35,8 +31,6 @@ export function buildScanIndex (catalog: CompiledCatalog): ScanIndex {
     catalogId: catalog.id,
     catalogVersion: catalog.version,
     products: catalog.products.map(p => ({ family: p.family, detect: p.detect })),
-    patchIds: catalog.patches.map(p => p.id),
-    patchSeverity: catalog.patches.map(p => catalog.bulletins[p.bulletin]?.severity ?? 'unspecified'),
     patchProduct: [],
     fixStart: [0],
     fixName: [],

@@ -1,5 +1,5 @@
 import { stateAt } from '../../protocol/scan-result.ts'
-import type { ScanIndex } from '../../protocol/scan-index.ts'
+import type { CompiledCatalog } from '../../protocol/compiled-catalog.ts'
 import type { ScanRecord } from '../../protocol/scan-result.ts'
 import type { StatusRecord } from '../../protocol/status-record.ts'
 
@@ -13,16 +13,16 @@ export interface StatusContext {
 }
 
 /** The compact status a node gossips for its latest scan: counts and the ids of missing patches. */
-export function statusRecordOf (scan: ScanRecord, index: ScanIndex | undefined, context: StatusContext): StatusRecord {
+export function statusRecordOf (scan: ScanRecord, catalog: CompiledCatalog | undefined, context: StatusContext): StatusRecord {
   const missing: string[] = []
   const missingBySeverity: Record<string, number> = {}
-  // Names come from the index the scan was made with; a newer catalog means a rescan is on its way.
-  const sameCatalog = index != null && index.catalogId === scan.catalog.id && index.catalogVersion === scan.catalog.version
-  if (sameCatalog) {
+  // Names come from the catalog the scan was made with; a newer catalog means a rescan is on its way.
+  if (catalog != null && catalog.id === scan.catalog.id && catalog.version === scan.catalog.version) {
     for (let i = 0; i < scan.states.length; i++) {
-      if (stateAt(scan, i) !== 'missing') continue
-      missing.push(index.patchIds[i] as string)
-      const severity = index.patchSeverity[i] ?? 'unspecified'
+      const patch = catalog.patches[i]
+      if (patch == null || stateAt(scan, i) !== 'missing') continue
+      missing.push(patch.id)
+      const severity = catalog.bulletins[patch.bulletin]?.severity ?? 'unspecified'
       missingBySeverity[severity] = (missingBySeverity[severity] ?? 0) + 1
     }
   }
