@@ -32,8 +32,10 @@ export class Scanner {
   async #scanOnce (trigger: ScanTrigger, signal?: AbortSignal): Promise<ScanRecord> {
     const { catalogs, scans, inventory, logger } = this.#components
     const started = performance.now()
-    const index = await catalogs.scanIndex()
-    if (index == null) throw new NodeError('ERR_NO_CATALOG', 'no catalog stored yet: import one with --catalog FILE')
+    const loaded = await catalogs.scanIndex()
+    if (loaded == null) throw new NodeError('ERR_NO_CATALOG', 'no catalog stored yet: import one with --catalog FILE')
+    if (loaded.rebuiltBecause != null) logger.warn({ reason: loaded.rebuiltBecause }, 'scan index file unusable; rebuilt it from the stored catalog')
+    const { index } = loaded
     const snapshot = await inventory.read(signal)
     signal?.throwIfAborted()
     const result = recordScan({ id: index.catalogId, version: index.catalogVersion }, evaluate(index, snapshot), snapshot, new Date())

@@ -53,13 +53,13 @@ export async function run (argv: string[]): Promise<void> {
     const parseMs = median(parses.map(p => p.ms.parse ?? NaN))
     const coldMs = median(scans.map(s => s.ms.scanCold ?? NaN))
     const warmMs = median(scans.map(s => s.ms.scanWarm ?? NaN))
-    const peakKiB = Math.max(...parses.map(p => p.peakRssKiB), imported.peakRssKiB, ...scans.map(s => s.peakRssKiB))
+    const peaks = [Math.max(...parses.map(p => p.peakRssKiB)), Math.max(...scans.map(s => s.peakRssKiB)), imported.peakRssKiB]
     const rows: BenchRow[] = [
       { metric: 'parse + verify + compile catalog XML', value: seconds(parseMs), goal: '< 3 s', met: parseMs < 3000 },
       { metric: 'import into the node database', value: seconds(imported.ms.import ?? NaN) },
       { metric: 'scan, catalog stored, fresh process', value: seconds(coldMs), goal: '< 0.3 s', met: coldMs < 300 },
       { metric: 'scan, catalog stored, running node', value: seconds(warmMs), goal: '< 0.3 s', met: warmMs < 300 },
-      { metric: 'peak memory (largest step)', value: mib(peakKiB), goal: '< 500 MiB', met: peakKiB < 500 * 1024 },
+      { metric: 'peak memory: parse / scan / import step', value: `${peaks.map(kib => (kib / 1024).toFixed(0)).join(' / ')} MiB`, goal: '< 500 MiB', met: peaks.every(kib => kib < 500 * 1024) },
       { metric: 'states equal to the generator\'s', value: `${agreeExpected} / ${data.expected.size}`, met: agreeExpected === data.expected.size }
     ]
     const details: Record<string, unknown> = { patches, packages, runs, parses, imported, scans: scans.map(({ ms, peakRssKiB }) => ({ ms, peakRssKiB })) }
