@@ -46,6 +46,10 @@ export type FormatErrorCode =
   | 'ERR_BAD_SIGNATURE'
   /** Validly signed, but by a key other than the one the content names (e.g. another node's id). */
   | 'ERR_WRONG_SIGNER'
+  /** Bytes whose hash is not the content id they are meant to have (a chunk index, a blob). */
+  | 'ERR_DIGEST_MISMATCH'
+  /** An installer kind with no safe default command (exe) and no command given by the admin. */
+  | 'ERR_COMMAND_REQUIRED'
 
 function formatMessage (detail: string, location: Location): string {
   const where = [

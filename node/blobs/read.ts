@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto'
+import { open } from 'node:fs/promises'
+import { pipeline, Readable, Transform } from 'node:stream'
+import { parseBlobId, sameDigest } from '../../protocol/blob-id.ts'
+import { chunkRange, verifyChunk } from '../../protocol/chunk-index.ts'
+import { chunksWhere, hasChunk } from '../../protocol/have-map.ts'
+import { fileOf, requireIndex, requireRecord } from './context.ts'
+import { BlobError } from './errors.ts'
+import { readRange } from './chunk-file.ts'
+import { isMissingFile } from './layout.ts'
+import { haveOf } from './records.ts'
+import { demote, verifyBlob } from './repair.ts'
+import type { FileHandle } from 'node:fs/promises'
+import type { BlobId } from '../../protocol/blob-id.ts'
+import type { BlobContext } from './context.ts'
+
+/**
+ * Reads one held chunk for serving, checked against the index first: bad bytes on disk are never
+ * served (ERR_CHUNK_CORRUPT) and the chunk becomes missing again. Lock-free, so a blob serves many
+ * peers at once; a read that raced a rename (finish, demotion) is tried once more.
+ */
+export async function readChunk (ctx: BlobContext, blobId: BlobId, n: number, signal?: AbortSignal): Promise<Uint8Array> {
+  for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted()
+    const record = await requireRecord(ctx, blobId)
+    const { index } = await requireIndex(ctx, blobId, record)
+    const range = chunkRange(index, n)
+    if (!hasChunk(haveOf(record), n)) throw new BlobError('ERR_NOT_HELD', `chunk ${n} of blob ${blobId} is not held yet`, { blobId })
+    const bytes = await readFileRange(fileOf(ctx, blobId, record), range)
+    if (bytes !== undefined && verifyChunk(index, n, bytes)) return bytes
+    // A file that is gone (and not just renamed: demote checks that) has lost every chunk it held.
+    const lost = bytes === undefined ? chunksWhere(haveOf(record), record.chunkCount, true) : [n]
+    if (await demote(ctx, blobId, record, lost) || attempt === 2) {
+      throw new BlobError('ERR_CHUNK_CORRUPT', `chunk ${n} of blob ${blobId} is damaged on disk; it is missing again`, { blobId })
+    }
+  }
+}
+
+/**
+ * A stream of a complete blob for installers. The stream hashes what it delivers and ends with
+ * ERR_BLOB_CORRUPT instead of a clean end if the whole does not match the blob id, so nothing
+ * damaged is installed; the bad chunks then become missing again.
+ */
+export async function openRead (ctx: BlobContext, blobId: BlobId, signal?: AbortSignal): Promise<Readable> {
+  const record = await requireRecord(ctx, blobId)
+  const notHeld = new BlobError('ERR_NOT_HELD', `blob ${blobId} is not complete`, { blobId })
+  if (!record.complete) throw notHeld
+  let handle: FileHandle
+  try {
+    handle = await open(ctx.layout.complete(blobId), 'r')
+  } catch (err) {
+    // Moved back to partial since the record was read.
+    if (isMissingFile(err)) throw notHeld
+    throw err
+  }
+  const expected = parseBlobId(blobId)
+  const hash = createHash('sha256')
+  const source = record.size === 0
+    ? Readable.from([])
+    : handle.createReadStream({ start: 0, end: record.size - 1, signal })
+  if (record.size === 0) await handle.close()
+  const check = new Transform({
+    transform (piece: Buffer, _encoding, done) {
+      hash.update(piece)
+      done(null, piece)
+    },
+    flush (done) {
+      if (sameDigest(new Uint8Array(hash.digest()), expected)) { done(); return }
+      // Mark the bad chunks missing before the reader hears of it; the reader's error is the report either way.
+      const corrupt = new BlobError('ERR_BLOB_CORRUPT', `blob ${blobId} does not match its id on disk; its bad chunks are missing again`, { blobId })
+      verifyBlob(ctx, blobId).then(() => { done(corrupt) }, () => { done(corrupt) })
+    }
+  })
+  return pipeline(source, check, () => {})
+}
+
+/** The bytes of a range, fewer if the file is cut short; undefined if the file is gone. */
+async function readFileRange (path: string, range: { offset: number, length: number }): Promise<Uint8Array | undefined> {
+  let handle: FileHandle
+  try {
+    handle = await open(path, 'r')
+  } catch (err) {
+    if (isMissingFile(err)) return undefined
+    throw err
+  }
+  try {
+    return await readRange(handle, range, new Uint8Array(range.length))
+  } finally {
+    await handle.close()
+  }
+}

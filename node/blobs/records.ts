@@ -1,0 +1,121 @@
+import { decodeChunkIndex } from '../../protocol/chunk-index.ts'
+import { emptyHaveMap, fullHaveMap } from '../../protocol/have-map.ts'
+import { sublevel } from '../db/database.ts'
+import type { BlobId } from '../../protocol/blob-id.ts'
+import type { ChunkIndex } from '../../protocol/chunk-index.ts'
+import type { HaveMap } from '../../protocol/have-map.ts'
+import type { NodeDatabase, Sublevel } from '../db/database.ts'
+
+/** What the store knows of one blob (sublevel 'blobs', keyed by blob id, JSON). */
+export interface BlobRecord {
+  indexId: string
+  size: number
+  chunkSize: number
+  chunkCount: number
+  complete: boolean
+  /** base64 have-map of the chunks held, while partial; absent once complete. */
+  have?: string
+  /** Epoch ms when the blob arrived or a live manifest last needed it; garbage collection counts from here. */
+  lastNeeded: number
+}
+
+/** A blob's chunk index with the id it was verified against. */
+export interface LoadedIndex {
+  id: string
+  index: ChunkIndex
+}
+
+/** Decoded indexes kept in memory: serving a chunk must not decode half a megabyte each time. */
+const INDEX_CACHE_ENTRIES = 32
+
+/**
+ * The store's database side: blob records in sublevel 'blobs' (JSON) and each blob's encoded chunk
+ * index, exactly as verified against its id, in sublevel 'blob-indexes' (binary). Written together
+ * in one batch, so a record never names an index that is not stored.
+ */
+export class BlobRecords {
+  readonly #db: NodeDatabase
+  readonly #records: Sublevel<BlobRecord>
+  readonly #indexes: Sublevel<Uint8Array>
+  readonly #cache = new Map<BlobId, LoadedIndex>()
+
+  constructor (db: NodeDatabase) {
+    this.#db = db
+    this.#records = sublevel(db, 'blobs')
+    this.#indexes = db.sublevel<string, Uint8Array>('blob-indexes', { valueEncoding: 'view' })
+  }
+
+  /** The record of a blob, if the store knows it. */
+  async get (blobId: BlobId): Promise<BlobRecord | undefined> {
+    return await this.#records.get(blobId)
+  }
+
+  /** Every record, in blob id order. */
+  async all (): Promise<Array<[BlobId, BlobRecord]>> {
+    return await this.#records.iterator().all()
+  }
+
+  /** Replaces a known blob's record (its index stays). */
+  async set (blobId: BlobId, record: BlobRecord): Promise<void> {
+    await this.#records.put(blobId, record)
+  }
+
+  /** Stores a new blob's record and its verified index bytes together. */
+  async add (blobId: BlobId, record: BlobRecord, indexBytes: Uint8Array): Promise<void> {
+    this.#cache.delete(blobId)
+    await this.#db.batch([
+      { type: 'put', sublevel: this.#records, key: blobId, value: record },
+      { type: 'put', sublevel: this.#indexes, key: blobId, value: indexBytes }
+    ])
+  }
+
+  /** Forgets a blob: record and index. */
+  async delete (blobId: BlobId): Promise<void> {
+    this.#cache.delete(blobId)
+    await this.#db.batch([
+      { type: 'del', sublevel: this.#records, key: blobId },
+      { type: 'del', sublevel: this.#indexes, key: blobId }
+    ])
+  }
+
+  /** The encoded index of a blob, as peers fetch it. */
+  async indexBytes (blobId: BlobId): Promise<Uint8Array | undefined> {
+    return await this.#indexes.get(blobId)
+  }
+
+  /** The decoded index of a blob, from memory when recently used. */
+  async index (blobId: BlobId, indexId: string): Promise<LoadedIndex | undefined> {
+    const cached = this.#cache.get(blobId)
+    if (cached?.id === indexId) {
+      // Re-insert, so the map's order is least recently used first.
+      this.#cache.delete(blobId)
+      this.#cache.set(blobId, cached)
+      return cached
+    }
+    const bytes = await this.#indexes.get(blobId)
+    if (bytes === undefined) return undefined
+    // Checked against its id when it arrived; decoding again still refuses bytes damaged on disk.
+    const loaded = { id: indexId, index: decodeChunkIndex(bytes, indexId, `stored chunk index of ${blobId}`) }
+    this.#cache.set(blobId, loaded)
+    const oldest = this.#cache.keys().next()
+    if (this.#cache.size > INDEX_CACHE_ENTRIES && oldest.done !== true) this.#cache.delete(oldest.value)
+    return loaded
+  }
+}
+
+/** The chunks a record says are held. */
+export function haveOf (record: BlobRecord): HaveMap {
+  if (record.complete) return fullHaveMap(record.chunkCount)
+  return record.have === undefined ? emptyHaveMap(record.chunkCount) : new Uint8Array(Buffer.from(record.have, 'base64'))
+}
+
+/** The record with a new have-map; a partial record always carries one. */
+export function withHave (record: BlobRecord, have: HaveMap): BlobRecord {
+  return { ...record, complete: false, have: Buffer.from(have).toString('base64') }
+}
+
+/** The record of a complete blob. */
+export function asComplete (record: BlobRecord): BlobRecord {
+  const { have: _dropped, ...rest } = record
+  return { ...rest, complete: true }
+}
