@@ -1,0 +1,33 @@
+// The systems a scenario compares, in the order they are printed.
+import { bittorrent } from './bittorrent.ts'
+import { centralHttp } from './central-http.ts'
+import type { DistributionSystem } from './types.ts'
+
+export interface SystemEntry {
+  name: string
+  /** Present when the system can run. */
+  create?: () => DistributionSystem
+  /** Why it cannot, printed in its row. */
+  unavailable?: string
+}
+
+export const SYSTEMS: SystemEntry[] = [
+  // patchmesh's own blob distribution is being written. When it lands, add ./patchmesh.ts with a
+  // DistributionSystem whose prepare() starts `patchmesh node start --data DIR --mesh FILE
+  // --listen /ip4/<ns-ip>/tcp/4001 --site NAME --http <ns-ip>:8470 --no-mdns` on the seed and publishes
+  // the file, and whose startNode() starts a node (--bootstrap the seed) and its fetch command, all
+  // through ctx.processes; then replace this entry with `{ name: 'patchmesh', create: patchmesh }`.
+  { name: 'patchmesh', unavailable: 'not available yet' },
+  { name: 'central-http', create: centralHttp },
+  { name: 'bittorrent', create: bittorrent }
+]
+
+/** The entries named in a comma-separated list (all when undefined); throws on an unknown name. */
+export function selectSystems (list: string | undefined): SystemEntry[] {
+  if (list === undefined) return SYSTEMS
+  const names = list.split(',').map(s => s.trim()).filter(Boolean)
+  for (const name of names) {
+    if (!SYSTEMS.some(s => s.name === name)) throw new RangeError(`--systems: unknown system "${name}"; expected some of ${SYSTEMS.map(s => s.name).join(', ')}`)
+  }
+  return SYSTEMS.filter(s => names.includes(s.name))
+}

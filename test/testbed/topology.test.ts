@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { runDistribution } from '../bench/testbed/distribution.ts'
+import { writeRandomFile } from '../bench/testbed/file.ts'
+import { PROCESS_PREFIX, listNamespaces, missingPrograms, testbedUnsupported } from '../bench/testbed/netns.ts'
+import { centralHttp } from '../bench/testbed/systems/central-http.ts'
+import { destroyAllSync, planTestbed } from '../bench/testbed/topology.ts'
+import { tempDir } from '../helpers/temp.ts'
+
+const FILE_BYTES = 5 * 1024 * 1024
+const NODES = 3
+/** Fast enough to finish in seconds, slow enough that the shaping is what limits. */
+const WAN_BIT_PER_S = 100e6
+
+test('a testbed plan gives each site its own LAN, puts the seed at HQ and shapes the branch WAN links only', () => {
+  const bed = planTestbed({ hqNodes: 2, branches: 2, nodesPerBranch: 3, wanBitPerS: 20e6, nodeUpBitPerS: 50e6 }, 'pmtb1x0')
+  assert.equal(bed.nodes.length, 2 + 2 * 3)
+  assert.deepEqual([bed.seed.name, bed.seed.role, bed.seed.ip], ['hq-0', 'seed', '10.1.0.10'])
+  assert.deepEqual(bed.nodes.filter(n => n.role === 'seed').map(n => n.name), ['hq-0'])
+  const node = bed.nodes.find(n => n.name === 'b2-1')
+  assert.deepEqual([node?.ip, node?.site.gateway, node?.link[0].bitPerS, node?.link[1].bitPerS], ['10.1.2.11', '10.1.2.1', 50e6, undefined])
+  assert.deepEqual(bed.sites.map(s => s.wan.map(end => end.bitPerS)), [[undefined, undefined], [20e6, 20e6], [20e6, 20e6]])
+  const namespaces = [bed.router, ...bed.sites.map(s => s.ns), ...bed.nodes.map(n => n.ns)]
+  assert.equal(new Set(namespaces).size, namespaces.length)
+  assert.ok(namespaces.every(ns => ns.startsWith('pmtb1x0-')))
+})
+
+test('a 1-branch testbed with a shaped WAN link moves a file to every node through the central HTTP server, and leaves nothing behind', async (t) => {
+  const unsupported = await testbedUnsupported()
+  if (unsupported !== undefined) return t.skip('needs root and ip netns')
+  const missing = await missingPrograms(['nginx', 'curl', 'tc', 'ss'])
+  if (missing.length > 0) return t.skip(`needs ${missing.join(', ')} (apt-get install nginx-light curl iproute2)`)
+  // Should the test process die before its own clean-up, this still removes its namespaces and processes.
+  process.on('exit', destroyAllSync)
+  t.after(() => { process.off('exit', destroyAllSync) })
+
+  const dir = await tempDir(t, 'patchmesh-testbed-')
+  const file = await writeRandomFile(join(dir, 'patch.bin'), FILE_BYTES)
+  const result = await runDistribution(centralHttp(), {
+    spec: { hqNodes: 1, branches: 1, nodesPerBranch: NODES, wanBitPerS: WAN_BIT_PER_S },
+    file,
+    dir: join(dir, 'central-http'),
+    deadlineMs: 120_000,
+    signal: AbortSignal.timeout(180_000)
+  })
+
+  assert.equal(result.expected, NODES)
+  assert.equal(result.complete, NODES, `nodes failed: ${JSON.stringify(result.nodes.filter(n => n.completedMs === undefined))}`)
+  assert.equal(result.identical, NODES)
+  // The distribution-point model's truth: the branch pulls one whole copy per node across its WAN link.
+  const branch = result.wan.find(w => w.site === 'b1')
+  assert.ok(branch !== undefined && branch.in.bytes >= NODES * FILE_BYTES, `WAN bytes into b1: ${branch?.in.bytes}`)
+  assert.deepEqual((await listNamespaces()).filter(ns => ns.startsWith(PROCESS_PREFIX)), [])
+})
