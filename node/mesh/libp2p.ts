@@ -2,6 +2,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
 import { gossipsub } from '@libp2p/gossipsub'
+import { createTopicScoreParams } from '@libp2p/gossipsub/score'
 import { identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
 import { tcp } from '@libp2p/tcp'
@@ -21,6 +22,8 @@ export interface MeshLibp2pInit {
   bootstrap: string[]
   /** Find peers on the LAN by multicast DNS. */
   mdns: boolean
+  /** The mesh's gossip topics: a peer that sends messages their validators reject loses score on them. */
+  topics: string[]
 }
 
 /** @default 1 s: our messages are small and few, so fast heartbeats cost little and cut latency. */
@@ -37,6 +40,22 @@ export const GOSSIP_FACTOR = 1
  * one NAT address, or a test bed on one machine, reaches a well-known peer from one address.
  */
 export const INBOUND_CONNECTIONS_PER_SECOND_PER_HOST = 50
+
+/**
+ * Score on our topics counts only invalid messages (validators' Reject): a forged or malformed
+ * message costs its sender 100 points, below gossipsub's graylist threshold (-80), so its further
+ * messages are dropped unread; the count decays by 10% a second. Delivery-rate terms stay off: our
+ * topics are quiet by nature, and an honest peer must not lose score for having nothing to say.
+ */
+export const INVALID_MESSAGE_SCORE = createTopicScoreParams({
+  topicWeight: 1,
+  timeInMeshWeight: 0,
+  firstMessageDeliveriesWeight: 0,
+  meshMessageDeliveriesWeight: 0,
+  meshFailurePenaltyWeight: 0,
+  invalidMessageDeliveriesWeight: -100,
+  invalidMessageDeliveriesDecay: 0.9
+})
 
 /** Creates (not starts) the libp2p node with the DESIGN stack. */
 export async function createMeshLibp2p (init: MeshLibp2pInit): Promise<MeshLibp2p> {
@@ -61,7 +80,7 @@ export async function createMeshLibp2p (init: MeshLibp2pInit): Promise<MeshLibp2
         // gossipsub scores down every peer beyond 10 from one IP address, and past 11 stops gossiping
         // with them: a branch office behind one NAT address would be cut off. Our records are signed
         // end to end, so many peers on one address are no sybil risk to what we hold.
-        scoreParams: { IPColocationFactorWeight: 0 }
+        scoreParams: { IPColocationFactorWeight: 0, topics: Object.fromEntries(init.topics.map(topic => [topic, INVALID_MESSAGE_SCORE])) }
       })
     }
   })

@@ -13,10 +13,26 @@ import type { SyncInit } from './sync.ts'
 import type { Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
 
+/** The mesh's gossip topics: node status records, admin documents (catalog announcements, manifests, key changes), and blob advertisements. */
+export type MeshTopic = 'status' | 'admin' | 'blobs'
+const MESH_TOPICS: readonly MeshTopic[] = ['status', 'admin', 'blobs']
+
+/** The name of one of a mesh's gossip topics. */
+export function meshTopic (mesh: string, topic: MeshTopic): string {
+  return `/patchmesh/${mesh}/${topic}/1`
+}
+
 /** The gossip topic that carries status records of one mesh. */
 export function statusTopic (mesh: string): string {
-  return `/patchmesh/${mesh}/status/1`
+  return meshTopic(mesh, 'status')
 }
+
+/**
+ * Decides a gossip message's fate; never throws (a throw would count as Ignore and spare a forger its
+ * penalty). `author` is the peer that signed and published the message (gossipsub's StrictSign
+ * authenticates it); `relay` is the neighbour that handed it over, often a different peer.
+ */
+export type MessageValidator = (bytes: Uint8Array, author: PeerId, relay: PeerId) => Promise<TopicValidatorResult>
 
 export interface MeshInit {
   /** The mesh name from the mesh file; records and topics of other meshes are refused. */
@@ -62,10 +78,10 @@ export class Mesh {
   async start (): Promise<void> {
     if (this.#libp2p != null) return
     const { identity, listen, bootstrap, name, fleet } = this.#init
-    const libp2p = this.#libp2p = await createMeshLibp2p({ privateKey: identity.privateKey, listen, bootstrap, mdns: this.#init.mdns ?? true })
+    const topics = MESH_TOPICS.map(topic => meshTopic(name, topic))
+    const libp2p = this.#libp2p = await createMeshLibp2p({ privateKey: identity.privateKey, listen, bootstrap, mdns: this.#init.mdns ?? true, topics })
     const topic = statusTopic(name)
-    libp2p.services.pubsub.topicValidators.set(topic, async (peer: PeerId, message: Message) => await this.#validate(message.data, peer, 'gossip'))
-    libp2p.services.pubsub.subscribe(topic)
+    this.join('status', async (bytes, _author, relay) => await this.#validate(bytes, relay, 'gossip'))
     this.#sync = new AntiEntropySync(libp2p, {
       digest: async () => await fleet.digest(),
       encoded: async node => await fleet.encoded(node),
@@ -96,6 +112,28 @@ export class Mesh {
     this.#libp2p = this.#sync = this.#peers = undefined
   }
 
+  /** Subscribes to one of the mesh's topics; every message passes `validate` before it is delivered or relayed. */
+  join (topic: MeshTopic, validate: MessageValidator): void {
+    const pubsub = this.#libp2p?.services.pubsub
+    if (pubsub == null) throw new Error('join() before start()')
+    const name = meshTopic(this.#init.name, topic)
+    pubsub.topicValidators.set(name, async (relay: PeerId, message: Message) => {
+      // Unsigned messages never reach us (StrictSign refuses them before validation); the relay stands in to satisfy the type.
+      const author = message.type === 'signed' ? message.from : relay
+      return await validate(message.data, author, relay)
+    })
+    pubsub.subscribe(name)
+  }
+
+  /** Gossips a message on one of the mesh's topics; having no peers yet is not an error (sync hands it over later). */
+  async publish (topic: MeshTopic, bytes: Uint8Array): Promise<void> {
+    try {
+      await this.#libp2p?.services.pubsub.publish(meshTopic(this.#init.name, topic), bytes)
+    } catch (err) {
+      this.#log.debug({ err, topic }, 'gossip publish failed')
+    }
+  }
+
   /** Stores this node's own signed status record and gossips it. */
   async publishStatus (bytes: Uint8Array): Promise<void> {
     await this.#init.fleet.offer(bytes, Date.now())
@@ -103,12 +141,7 @@ export class Mesh {
   }
 
   async #gossip (bytes: Uint8Array): Promise<void> {
-    try {
-      await this.#libp2p?.services.pubsub.publish(statusTopic(this.#init.name), bytes)
-    } catch (err) {
-      // Nobody to gossip to yet is normal at start; sync hands the record over when peers join.
-      this.#log.debug({ err }, 'gossip publish failed')
-    }
+    await this.publish('status', bytes)
   }
 
   async #validate (bytes: Uint8Array, from: PeerId, via: 'gossip' | 'sync'): Promise<TopicValidatorResult> {

@@ -1,0 +1,308 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import { BlobPeer } from './blob-peer.ts'
+import { chunkRarity, pickChunk } from './chunk-picker.ts'
+import { BlobError } from './errors.ts'
+import { TokenBucket } from './token-bucket.ts'
+import type { BlobId } from '../../protocol/blob-id.ts'
+import type { BlobAnswer, BlobRequest } from '../../protocol/blob-messages.ts'
+import type { Logger } from '../log.ts'
+import type { BlobHolders, Holder } from './blob-holders.ts'
+import type { OpenBlobStream } from './blob-peer.ts'
+
+/** @default 4 requests in flight per peer: enough to fill a long link's window, few enough to fail over fast. */
+export const DEFAULT_REQUESTS_PER_PEER = 4
+/** @default 8 peers at once for one blob. */
+export const DEFAULT_PEERS_PER_BLOB = 8
+/** @default 15 s: a site-mate that makes no progress for this long loses its share of the WAN work. */
+export const DEFAULT_LAN_WAIT_MS = 15_000
+/** @default 5 s before asking again a peer that was busy, stalled or disconnected. */
+export const DEFAULT_PEER_COOLDOWN_MS = 5_000
+/** @default 1 s (one advertisement interval) before the first fetch across the WAN: time to hear which site-mates want the blob too. */
+export const DEFAULT_WAN_SETTLE_MS = 1_000
+/** @default 3 s: a download that hears nothing says again that it wants the blob (its first word may have gone out before gossip reached anyone). */
+export const DEFAULT_READVERTISE_IDLE_MS = 3_000
+/** How often the scheduler looks again when nothing happened (a holder's advertisement may be late). */
+const IDLE_TICK_MS = 250
+
+/** The store operations a download needs. */
+export interface DownloadStore {
+  /** Verifies the chunk index against its id and prepares the partial blob; a no-op when already begun. */
+  begin: (blobId: BlobId, encodedIndex: Uint8Array, indexId: string) => Promise<void>
+  /** The blob's chunk count once its index is held, else undefined. */
+  chunkCount: (blobId: BlobId) => Promise<number | undefined>
+  missingChunks: (blobId: BlobId) => Promise<number[]>
+  /** Verifies, then stores; throws BlobError ERR_CHUNK_CORRUPT for bytes that do not match the index. */
+  writeChunk: (blobId: BlobId, n: number, bytes: Uint8Array) => Promise<void>
+  /** Checks the whole blob and moves it into place. */
+  finish: (blobId: BlobId) => Promise<void>
+}
+
+export interface DownloadComponents {
+  store: DownloadStore
+  holders: BlobHolders
+  open: OpenBlobStream
+  self: { id: string, site: string }
+  /** Tells the mesh what this node now holds (coalesced by the caller). */
+  advertise: (blobId: BlobId) => void
+  /** A peer served bytes that failed verification. */
+  penalise: (peer: string, reason: string) => void
+  /** True for peers left out of every download for a while (they served corrupt data before). */
+  penalised: (peer: string) => boolean
+  /** Shared download and WAN budgets of the node. */
+  download: TokenBucket
+  wan: TokenBucket
+  logger: Logger
+}
+
+export interface DownloadOptions {
+  blobId: BlobId
+  /** The blob's sha2-256 digest, as requests carry it. */
+  digest: Uint8Array
+  indexId: string
+  signal: AbortSignal
+  onProgress?: (progress: DownloadProgress) => void
+  /** @default DEFAULT_REQUESTS_PER_PEER */
+  requestsPerPeer?: number
+  /** @default DEFAULT_PEERS_PER_BLOB */
+  peersPerBlob?: number
+  /** @default DEFAULT_LAN_WAIT_MS */
+  lanWaitMs?: number
+  /** @default DEFAULT_WAN_SETTLE_MS */
+  wanSettleMs?: number
+}
+
+/** Where a download's bytes came from. */
+export interface DownloadProgress {
+  blobId: BlobId
+  chunksHeld: number
+  chunkCount: number
+  bytesSameSite: number
+  bytesOtherSites: number
+  /** Chunks refused because they failed verification. */
+  corruptChunks: number
+}
+
+/** Fetches one blob chunk by chunk from the peers that advertise it, until it is complete and verified. */
+export class BlobDownload {
+  readonly #c: DownloadComponents
+  readonly #o: DownloadOptions
+  readonly #log: Logger
+  readonly #sessions = new Map<string, BlobPeer>()
+  readonly #inFlight = new Map<number, Set<string>>()
+  readonly #dropped = new Set<string>()
+  readonly #cooldown = new Map<string, number>()
+  readonly #missing = new Set<number>()
+  /** Requests per peer, counted until the answer is stored and paid for, so bandwidth limits hold back new requests. */
+  readonly #perPeer = new Map<string, number>()
+  #chunkCount = 0
+  #startedAt = 0
+  #advertisedAt = 0
+  #sourceSince?: number
+  #wake?: () => void
+  readonly progress: DownloadProgress
+
+  constructor (components: DownloadComponents, options: DownloadOptions) {
+    this.#c = components
+    this.#o = options
+    this.#log = components.logger.child({ module: 'blob-download', blob: options.blobId })
+    this.progress = { blobId: options.blobId, chunksHeld: 0, chunkCount: 0, bytesSameSite: 0, bytesOtherSites: 0, corruptChunks: 0 }
+  }
+
+  /** Runs until the blob is complete and verified; rejects when the signal aborts. */
+  async run (): Promise<DownloadProgress> {
+    const { blobId, signal } = this.#o
+    const unsubscribe = this.#c.holders.onChange(id => { if (id === blobId) this.#wakeUp() })
+    this.#startedAt = Date.now()
+    try {
+      this.#advertise()
+      await this.#ensureIndex()
+      for (const n of await this.#c.store.missingChunks(blobId)) this.#missing.add(n)
+      this.progress.chunksHeld = this.#chunkCount - this.#missing.size
+      this.#report()
+      while (this.#missing.size > 0) {
+        signal.throwIfAborted()
+        this.#schedule()
+        if (this.#inFlight.size === 0 && Date.now() - this.#advertisedAt > DEFAULT_READVERTISE_IDLE_MS) this.#advertise()
+        await this.#sleep(IDLE_TICK_MS)
+      }
+      await this.#c.store.finish(blobId)
+      this.#advertise()
+      this.#log.info({ sameSite: this.progress.bytesSameSite, otherSites: this.progress.bytesOtherSites, corrupt: this.progress.corruptChunks }, 'blob complete')
+      return this.progress
+    } finally {
+      unsubscribe()
+      for (const session of this.#sessions.values()) session.close()
+    }
+  }
+
+  async #ensureIndex (): Promise<void> {
+    const { blobId, digest, indexId, signal } = this.#o
+    while (await this.#c.store.chunkCount(blobId) == null) {
+      for (const holder of this.#usable()) {
+        const answer = await this.#ask(holder, { kind: 'index', digest, chunk: 0 }).catch(() => undefined)
+        if (answer?.status !== 'ok') continue
+        try {
+          await this.#c.store.begin(blobId, answer.payload, indexId)
+          break
+        } catch (err) {
+          this.#drop(holder.peer, `chunk index does not match ${indexId}: ${(err as Error).message}`)
+        }
+      }
+      if (await this.#c.store.chunkCount(blobId) != null) break
+      signal.throwIfAborted()
+      if (Date.now() - this.#advertisedAt > DEFAULT_READVERTISE_IDLE_MS) this.#advertise()
+      await this.#sleep(IDLE_TICK_MS * 4)
+    }
+    this.#chunkCount = await this.#c.store.chunkCount(blobId) ?? 0
+  }
+
+  /** Holders worth asking: not this node, not dropped for bad data, not cooling down. */
+  #usable (): Holder[] {
+    const now = Date.now()
+    return this.#c.holders.of(this.#o.blobId, now)
+      .filter(h => h.peer !== this.#c.self.id && !this.#dropped.has(h.peer) && !this.#c.penalised(h.peer) && (this.#cooldown.get(h.peer) ?? 0) <= now)
+      // Same-site peers first, then the least loaded.
+      .sort((a, b) => Number(b.site === this.#c.self.site) - Number(a.site === this.#c.self.site) ||
+        (this.#perPeer.get(a.peer) ?? 0) - (this.#perPeer.get(b.peer) ?? 0))
+  }
+
+  #schedule (): void {
+    const holders = this.#usable()
+    if (this.#sourceSince == null && holders.some(h => h.site !== this.#c.self.site)) this.#sourceSince = Date.now()
+    const state = {
+      self: this.#c.self,
+      blobKey: this.#o.blobId,
+      missing: this.#missing,
+      inFlight: this.#inFlight,
+      // Only reachable holders: a site-mate we cannot dial is no LAN source, and its share of the WAN work falls to us.
+      holders,
+      rarity: chunkRarity(holders, this.#chunkCount),
+      lanWaitMs: this.#o.lanWaitMs ?? DEFAULT_LAN_WAIT_MS,
+      sourceSince: this.#sourceSince ?? Date.now(),
+      wanAllowed: Date.now() - this.#startedAt >= (this.#o.wanSettleMs ?? DEFAULT_WAN_SETTLE_MS),
+      now: Date.now()
+    }
+    const perPeer = this.#o.requestsPerPeer ?? DEFAULT_REQUESTS_PER_PEER
+    const maxPeers = this.#o.peersPerBlob ?? DEFAULT_PEERS_PER_BLOB
+    for (const holder of holders) {
+      const session = this.#sessions.get(holder.peer)
+      if (session == null && this.#sessions.size >= maxPeers) continue
+      while ((this.#perPeer.get(holder.peer) ?? 0) < perPeer) {
+        const chunk = pickChunk(state, holder)
+        if (chunk == null) break
+        this.#fetch(holder, chunk)
+      }
+    }
+  }
+
+  #fetch (holder: Holder, chunk: number): void {
+    let askedFrom = this.#inFlight.get(chunk)
+    if (askedFrom == null) this.#inFlight.set(chunk, askedFrom = new Set())
+    askedFrom.add(holder.peer)
+    this.#perPeer.set(holder.peer, (this.#perPeer.get(holder.peer) ?? 0) + 1)
+    const sameSite = holder.site === this.#c.self.site
+    void this.#ask(holder, { kind: 'chunk', digest: this.#o.digest, chunk })
+      .then(async answer => { await this.#received(holder, chunk, answer, sameSite) })
+      .catch(err => { this.#failed(holder, err) })
+      .finally(() => {
+        const left = (this.#perPeer.get(holder.peer) ?? 1) - 1
+        if (left > 0) this.#perPeer.set(holder.peer, left)
+        else this.#perPeer.delete(holder.peer)
+        askedFrom.delete(holder.peer)
+        if (askedFrom.size === 0) this.#inFlight.delete(chunk)
+        this.#wakeUp()
+      })
+  }
+
+  async #received (holder: Holder, chunk: number, answer: BlobAnswer, sameSite: boolean): Promise<void> {
+    if (answer.status === 'not-held') {
+      this.#c.holders.notHeld(this.#o.blobId, holder.peer, chunk)
+      return
+    }
+    if (answer.status !== 'ok') {
+      this.#cool(holder.peer)
+      return
+    }
+    const bytes = answer.payload.byteLength
+    await this.#c.download.take(bytes, this.#o.signal)
+    if (!sameSite) await this.#c.wan.take(bytes, this.#o.signal)
+    // In the endgame a second copy may arrive after the first was stored.
+    if (!this.#missing.has(chunk)) return
+    try {
+      await this.#c.store.writeChunk(this.#o.blobId, chunk, answer.payload)
+    } catch (err) {
+      if (err instanceof BlobError && err.code === 'ERR_CHUNK_CORRUPT') {
+        this.progress.corruptChunks++
+        this.#drop(holder.peer, `chunk ${chunk} failed verification`)
+        return
+      }
+      throw err
+    }
+    if (!this.#missing.delete(chunk)) return
+    this.progress.chunksHeld++
+    if (sameSite) this.progress.bytesSameSite += bytes
+    else this.progress.bytesOtherSites += bytes
+    this.#advertise()
+    this.#report()
+  }
+
+  async #ask (holder: Holder, request: BlobRequest): Promise<BlobAnswer> {
+    let session = this.#sessions.get(holder.peer)
+    if (session == null || session.failed) {
+      session = new BlobPeer(peerIdFromString(holder.peer), this.#c.open)
+      this.#sessions.set(holder.peer, session)
+    }
+    return await session.request(request, this.#o.signal)
+  }
+
+  #failed (holder: Holder, err: unknown): void {
+    if (this.#o.signal.aborted) return
+    this.#log.debug({ err, peer: holder.peer }, 'chunk request failed; trying other holders')
+    this.#cool(holder.peer)
+  }
+
+  #cool (peer: string): void {
+    this.#cooldown.set(peer, Date.now() + DEFAULT_PEER_COOLDOWN_MS)
+    this.#sessions.get(peer)?.close()
+    this.#sessions.delete(peer)
+  }
+
+  #drop (peer: string, reason: string): void {
+    if (this.#dropped.has(peer)) return
+    this.#dropped.add(peer)
+    this.#sessions.get(peer)?.close()
+    this.#sessions.delete(peer)
+    this.#log.warn({ peer, reason }, 'peer dropped for this blob')
+    this.#c.penalise(peer, reason)
+  }
+
+  #advertise (): void {
+    this.#advertisedAt = Date.now()
+    this.#c.advertise(this.#o.blobId)
+  }
+
+  #report (): void {
+    this.progress.chunkCount = this.#chunkCount
+    this.#o.onProgress?.({ ...this.progress })
+  }
+
+  #wakeUp (): void {
+    this.#wake?.()
+  }
+
+  /** Waits for news (an answer, an advertisement) or `ms`, whichever is first. */
+  async #sleep (ms: number): Promise<void> {
+    const signal = this.#o.signal
+    await new Promise<void>(resolve => {
+      const done = (): void => {
+        clearTimeout(timer)
+        signal.removeEventListener('abort', done)
+        this.#wake = undefined
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      signal.addEventListener('abort', done, { once: true })
+      this.#wake = done
+    })
+  }
+}

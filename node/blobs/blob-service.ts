@@ -1,0 +1,230 @@
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { blobIdFromSha256, parseBlobId } from '../../protocol/blob-id.ts'
+import { decodeBlobHave, encodeBlobHave } from '../../protocol/blob-have.ts'
+import { BlobDownload } from './blob-download.ts'
+import { BlobHolders } from './blob-holders.ts'
+import { BLOB_PROTOCOL, BlobServer } from './blob-server.ts'
+import { TokenBucket } from './token-bucket.ts'
+import { abortable } from '../abortable.ts'
+import type { BlobId } from '../../protocol/blob-id.ts'
+import type { Logger } from '../log.ts'
+import type { Mesh } from '../mesh/mesh.ts'
+import type { DownloadProgress, DownloadStore } from './blob-download.ts'
+import type { BlobServerInit, ChunkSource, UploadCounters } from './blob-server.ts'
+import type { PeerId } from '@libp2p/interface'
+
+/** @default 1 s between advertisements of one blob while it downloads: gossip stays light, peers stay current. */
+export const DEFAULT_ADVERTISE_INTERVAL_MS = 1_000
+/** @default 10 s: a holder answers a new wanter at once, and repeats itself at most this often. */
+export const DEFAULT_READVERTISE_INTERVAL_MS = 10_000
+/** @default 10 min that a peer which served corrupt chunks is left out of every download. */
+export const DEFAULT_PENALTY_MS = 10 * 60_000
+
+/** The store as the service uses it: serving, downloading, and describing what it holds. */
+export interface ServiceStore extends ChunkSource, DownloadStore {
+  /** Progress of a blob the store knows: chunks held of all, complete or not. */
+  progress: (blobId: BlobId) => Promise<{ chunkCount: number, held: number, complete: boolean, size: number } | undefined>
+}
+
+export interface BlobServiceInit extends BlobServerInit {
+  /** Download limit for this node, bytes a second. @default Infinity */
+  downloadBytesPerSecond?: number
+  /** @default DEFAULT_LAN_WAIT_MS (blob-download.ts) */
+  lanWaitMs?: number
+}
+
+export interface BlobServiceComponents {
+  store: ServiceStore
+  mesh: Mesh
+  self: { id: string, site: string }
+  logger: Logger
+}
+
+/** What /api/v1/blobs shows of one blob. */
+export interface BlobReport {
+  blobId: BlobId
+  size: number
+  chunkCount: number
+  chunksHeld: number
+  complete: boolean
+  /** Holders that advertised it, by site ('' for peers without a site). */
+  holdersBySite: Record<string, { complete: number, partial: number }>
+  /** Bytes this node received for it from its own site and from other sites. */
+  received?: { sameSite: number, otherSites: number, corruptChunks: number }
+}
+
+/** The node's blob exchange: serves what it holds, advertises it, and fetches blobs from peers. */
+export class BlobService {
+  readonly #c: BlobServiceComponents
+  readonly #init: BlobServiceInit
+  readonly #log: Logger
+  readonly #holders = new BlobHolders()
+  readonly #server: BlobServer
+  readonly #download: TokenBucket
+  readonly #wan: TokenBucket
+  readonly #downloads = new Map<BlobId, { promise: Promise<DownloadProgress>, download: BlobDownload }>()
+  readonly #received = new Map<BlobId, DownloadProgress>()
+  readonly #advertised = new Map<BlobId, { at: number, timer?: NodeJS.Timeout }>()
+  readonly #penalised = new Map<string, number>()
+  /** Each peer's site, as its advertisements say: bytes served to it count as LAN or WAN traffic. */
+  readonly #sites = new Map<string, string>()
+  readonly #stopped = new AbortController()
+
+  constructor (components: BlobServiceComponents, init: BlobServiceInit = {}) {
+    this.#c = components
+    this.#init = init
+    this.#log = components.logger.child({ module: 'blobs' })
+    this.#download = new TokenBucket(init.downloadBytesPerSecond ?? Infinity)
+    this.#wan = new TokenBucket(init.siteExitBytesPerSecond ?? Infinity)
+    const libp2p = components.mesh.libp2p
+    if (libp2p == null) throw new Error('BlobService needs a started mesh')
+    this.#server = new BlobServer({
+      handle: async (protocol, handler, options) => { await libp2p.handle(protocol, handler, options) },
+      unhandle: async protocol => { await libp2p.unhandle(protocol) },
+      source: components.store,
+      sameSite: peer => this.#sites.get(peer.toString()) === components.self.site,
+      logger: components.logger
+    }, init)
+  }
+
+  /** What this node served, by destination. */
+  get uploads (): UploadCounters {
+    return this.#server.counters
+  }
+
+  async start (): Promise<void> {
+    await this.#server.start()
+    this.#c.mesh.join('blobs', async (bytes, from) => this.#onAdvertisement(bytes, from))
+  }
+
+  async stop (): Promise<void> {
+    this.#stopped.abort()
+    for (const { timer } of this.#advertised.values()) clearTimeout(timer)
+    await Promise.allSettled([...this.#downloads.values()].map(async d => await d.promise))
+    await this.#server.stop()
+  }
+
+  /** Fetches a blob from the peers that hold it (once, however many callers ask); resolves when it is complete and verified. */
+  async fetch (blobId: BlobId, indexId: string, options: { signal?: AbortSignal, onProgress?: (p: DownloadProgress) => void } = {}): Promise<DownloadProgress> {
+    const held = await this.#c.store.progress(blobId)
+    if (held?.complete === true) {
+      return this.#received.get(blobId) ?? { blobId, chunksHeld: held.chunkCount, chunkCount: held.chunkCount, bytesSameSite: 0, bytesOtherSites: 0, corruptChunks: 0 }
+    }
+    let running = this.#downloads.get(blobId)
+    if (running == null) {
+      const download = new BlobDownload({
+        store: this.#c.store,
+        holders: this.#holders,
+        open: async (peer, signal) => await this.#openStream(peer, signal),
+        self: this.#c.self,
+        advertise: id => { this.#advertise(id) },
+        penalise: (peer, reason) => { this.#penalise(peer, reason) },
+        penalised: peer => (this.#penalised.get(peer) ?? 0) > Date.now(),
+        download: this.#download,
+        wan: this.#wan,
+        logger: this.#c.logger
+      }, {
+        blobId,
+        digest: parseBlobId(blobId),
+        indexId,
+        signal: this.#stopped.signal,
+        lanWaitMs: this.#init.lanWaitMs,
+        onProgress: progress => { this.#received.set(blobId, progress) }
+      })
+      const promise = download.run().finally(() => { this.#downloads.delete(blobId) })
+      this.#downloads.set(blobId, running = { promise, download })
+    }
+    const { promise, download } = running
+    const onProgress = options.onProgress
+    if (onProgress == null && options.signal == null) return await promise
+    const timer = onProgress == null ? undefined : setInterval(() => { onProgress({ ...download.progress }) }, 250)
+    try {
+      return await (options.signal == null ? promise : abortable(promise, options.signal))
+    } finally {
+      clearInterval(timer)
+    }
+  }
+
+  /** Per blob: local progress, holders per site, where the bytes came from. */
+  async report (blobIds: Iterable<BlobId>): Promise<BlobReport[]> {
+    const reports: BlobReport[] = []
+    for (const blobId of blobIds) {
+      const progress = await this.#c.store.progress(blobId)
+      const holdersBySite: BlobReport['holdersBySite'] = {}
+      for (const holder of this.#holders.of(blobId)) {
+        const site = holdersBySite[holder.site] ??= { complete: 0, partial: 0 }
+        if (holder.complete) site.complete++
+        else site.partial++
+      }
+      const received = this.#downloads.get(blobId)?.download.progress ?? this.#received.get(blobId)
+      reports.push({
+        blobId,
+        size: progress?.size ?? 0,
+        chunkCount: progress?.chunkCount ?? 0,
+        chunksHeld: progress?.held ?? 0,
+        complete: progress?.complete ?? false,
+        holdersBySite,
+        ...(received == null ? {} : { received: { sameSite: received.bytesSameSite, otherSites: received.bytesOtherSites, corruptChunks: received.corruptChunks } })
+      })
+    }
+    return reports
+  }
+
+  /** Tells the mesh what this node holds of a blob, at most once per interval (the last state always goes out). */
+  #advertise (blobId: BlobId): void {
+    const entry = this.#advertised.get(blobId) ?? { at: 0 }
+    this.#advertised.set(blobId, entry)
+    if (entry.timer != null) return
+    const wait = Math.max(0, entry.at + DEFAULT_ADVERTISE_INTERVAL_MS - Date.now())
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined
+      entry.at = Date.now()
+      void this.#publishHave(blobId)
+    }, wait)
+  }
+
+  async #publishHave (blobId: BlobId): Promise<void> {
+    try {
+      // Before the chunk index arrives a node still says it wants the blob: holders answer, site-mates count it in.
+      const progress = await this.#c.store.progress(blobId) ?? { chunkCount: 0, complete: false }
+      const haveMap = await this.#c.store.haveMap(blobId) ?? new Uint8Array(0)
+      const have = { digest: parseBlobId(blobId), chunkCount: progress.chunkCount, complete: progress.complete, wants: true, site: this.#c.self.site, haveMap }
+      await this.#c.mesh.publish('blobs', encodeBlobHave(have))
+    } catch (err) {
+      this.#log.warn({ err, blobId }, 'cannot advertise blob')
+    }
+  }
+
+  async #onAdvertisement (bytes: Uint8Array, from: PeerId): Promise<TopicValidatorResult> {
+    let have
+    try {
+      have = decodeBlobHave(bytes)
+    } catch (err) {
+      this.#log.warn({ peer: from.toString(), untrusted: { reason: (err as Error).message } }, 'blob advertisement refused')
+      return TopicValidatorResult.Reject
+    }
+    const blobId = blobIdFromSha256(have.digest)
+    const peer = from.toString()
+    const known = this.#holders.of(blobId).some(h => h.peer === peer)
+    this.#sites.set(peer, have.site)
+    this.#holders.advertise(blobId, peer, have)
+    // A peer new to this blob learns at once who holds it; others hear a holder again at most every so often.
+    const mine = this.#advertised.get(blobId)
+    if (!have.complete && (!known || Date.now() - (mine?.at ?? 0) > DEFAULT_READVERTISE_INTERVAL_MS) && await this.#c.store.haveMap(blobId) != null) {
+      this.#advertise(blobId)
+    }
+    return TopicValidatorResult.Accept
+  }
+
+
+  #penalise (peer: string, reason: string): void {
+    this.#penalised.set(peer, Date.now() + DEFAULT_PENALTY_MS)
+    this.#log.warn({ peer, reason }, 'peer penalised: it served data that failed verification')
+  }
+
+  async #openStream (peer: PeerId, signal: AbortSignal) {
+    const libp2p = this.#c.mesh.libp2p
+    if (libp2p == null) throw new Error('mesh stopped')
+    return await libp2p.dialProtocol(peer, BLOB_PROTOCOL, { signal })
+  }
+}

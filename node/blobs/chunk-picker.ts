@@ -1,0 +1,75 @@
+import { hasChunk } from '../../protocol/have-map.ts'
+import { rendezvousOwner } from './rendezvous.ts'
+import type { Holder } from './blob-holders.ts'
+
+/** What the picker needs to know about this node and the download's state. */
+export interface PickerState {
+  self: { id: string, site: string }
+  /** The blob's id, mixed into the rendezvous key so different blobs spread differently. */
+  blobKey: string
+  missing: ReadonlySet<number>
+  /** Chunk → peers it is requested from right now. */
+  inFlight: ReadonlyMap<number, ReadonlySet<string>>
+  holders: readonly Holder[]
+  /** Holders per chunk (chunkRarity), computed once per scheduling round. */
+  rarity: ArrayLike<number>
+  /** How long a site-mate may go without progress before its share of the WAN work falls to the others. */
+  lanWaitMs: number
+  /** When a source outside the site first became known: nobody could progress before it, so a site-mate's stall counts from then. */
+  sourceSince: number
+  /** False until site-mates have had time to say they want the blob too, so nobody rushes the WAN alone at the start. */
+  wanAllowed: boolean
+  now: number
+}
+
+/**
+ * Picks the chunk to ask `peer` for next, or undefined. Rarest first, so copies spread; from a peer
+ * outside the site only the chunks this node is the site's designated WAN fetcher for (or whose
+ * designated fetcher has stalled), so each byte crosses a branch's WAN link once; and in the endgame
+ * (every missing chunk already requested) a chunk in flight elsewhere, so one slow peer cannot hold
+ * up the finish.
+ */
+export function pickChunk (state: PickerState, peer: Holder): number | undefined {
+  const sameSite = peer.site === state.self.site
+  const siteHolders = state.holders.filter(h => h.site === state.self.site)
+  let best: number | undefined
+  let bestRarity = Infinity
+  let endgame: number | undefined
+  for (const chunk of state.missing) {
+    if (!hasChunk(peer.haveMap, chunk)) continue
+    const askedFrom = state.inFlight.get(chunk)
+    if (askedFrom?.has(peer.peer) === true) continue
+    if (!sameSite && !mayFetchAcrossWan(state, siteHolders, chunk)) continue
+    if (askedFrom != null && askedFrom.size > 0) {
+      endgame ??= chunk
+      continue
+    }
+    const rarity = state.rarity[chunk] ?? 0
+    if (rarity < bestRarity) {
+      best = chunk
+      bestRarity = rarity
+    }
+  }
+  if (best != null) return best
+  const requested = [...state.missing].every(chunk => (state.inFlight.get(chunk)?.size ?? 0) > 0)
+  return requested ? endgame : undefined
+}
+
+/** True when this node should pull `chunk` across the WAN now rather than wait for a LAN copy. */
+export function mayFetchAcrossWan (state: PickerState, siteHolders: readonly Holder[], chunk: number): boolean {
+  if (!state.wanAllowed) return false
+  // A site-mate already has it: take the LAN copy.
+  if (siteHolders.some(h => hasChunk(h.haveMap, chunk))) return false
+  const live = siteHolders.filter(h => h.wants && !h.complete && state.now - Math.max(h.progressAt, state.sourceSince) <= state.lanWaitMs)
+  const owner = rendezvousOwner(`${state.blobKey}/${chunk}`, [state.self.id, ...live.map(h => h.peer)])
+  return owner === state.self.id
+}
+
+/** How many holders have each chunk. */
+export function chunkRarity (holders: readonly Holder[], chunkCount: number): Uint16Array {
+  const rarity = new Uint16Array(chunkCount)
+  for (const holder of holders) {
+    for (let chunk = 0; chunk < chunkCount; chunk++) if (hasChunk(holder.haveMap, chunk)) rarity[chunk] = (rarity[chunk] ?? 0) + 1
+  }
+  return rarity
+}

@@ -1,0 +1,76 @@
+import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { BlobService } from '../../node/blobs/blob-service.ts'
+import { BlobStore } from '../../node/blobs/blob-store.ts'
+import { exchangeView } from '../../node/blobs/store-adapter.ts'
+import { openDatabase } from '../../node/db/database.ts'
+import { FleetStore } from '../../node/fleet/fleet-store.ts'
+import { loadNodeIdentity } from '../../node/identity.ts'
+import { silentLogger } from '../../node/log.ts'
+import { Mesh } from '../../node/mesh/mesh.ts'
+import { tempDir } from './temp.ts'
+import type { BlobServiceInit } from '../../node/blobs/blob-service.ts'
+import type { NodeDatabase } from '../../node/db/database.ts'
+import type { NodeIdentity } from '../../node/identity.ts'
+import type { TestContext } from 'node:test'
+
+export interface TestBlobNode {
+  id: string
+  site: string
+  dataDir: string
+  identity: NodeIdentity
+  mesh: Mesh
+  store: BlobStore
+  blobs: BlobService
+  /** Stops the node now (as a crash or departure would look to its peers); the test's end does nothing more. */
+  stop: () => Promise<void>
+}
+
+export interface BlobNodeOptions extends BlobServiceInit {
+  site: string
+  bootstrap?: string[]
+  /** Reuse a data folder (a restarted node). */
+  dataDir?: string
+}
+
+/** Starts a mesh node with a blob store and the blob exchange on loopback; stopped when the test ends. */
+export async function startBlobNode (t: TestContext, options: BlobNodeOptions): Promise<TestBlobNode> {
+  const dataDir = options.dataDir ?? join(await tempDir(t), 'data')
+  const db: NodeDatabase = await openDatabase(dataDir)
+  const identity = await loadNodeIdentity(dataDir)
+  const logger = silentLogger()
+  const mesh = new Mesh({
+    name: 'test-mesh',
+    identity,
+    db,
+    fleet: new FleetStore(db),
+    logger,
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    bootstrap: options.bootstrap ?? [],
+    mdns: false,
+    sync: { intervalMs: 60_000 }
+  })
+  await mesh.start()
+  const store = await BlobStore.open(db, dataDir)
+  const blobs = new BlobService({ store: exchangeView(store), mesh, self: { id: identity.id, site: options.site }, logger }, options)
+  await blobs.start()
+  let stopped = false
+  const stop = async (): Promise<void> => {
+    if (stopped) return
+    stopped = true
+    await blobs.stop()
+    await mesh.stop()
+    await db.close()
+  }
+  t.after(stop)
+  return { id: identity.id, site: options.site, dataDir, identity, mesh, store, blobs, stop }
+}
+
+/** Connects every node to every other, as mDNS does on one LAN. */
+export async function connectAll (nodes: TestBlobNode[]): Promise<void> {
+  for (const [i, a] of nodes.entries()) {
+    for (const b of nodes.slice(i + 1)) {
+      await a.mesh.libp2p?.dial(b.mesh.addresses.map(address => multiaddr(address)))
+    }
+  }
+}
