@@ -30,6 +30,10 @@ export type NodeErrorCode =
   | 'ERR_USAGE'
   /** The CLI cannot reach the node it talks to, or the node answered with an error. */
   | 'ERR_NODE_UNREACHABLE'
+  /** The control token of the local node cannot be read (node not running, or another user's node). */
+  | 'ERR_CONTROL_TOKEN'
+  /** The node refused what was sent to it as bad input (a bad signature, an older version, a malformed document). */
+  | 'ERR_REFUSED'
 
 /** True for errors caused by what the user gave us (exit code 2), as opposed to failures (exit code 1). */
 export function isBadInput (err: unknown): boolean {
@@ -38,5 +42,5 @@ export function isBadInput (err: unknown): boolean {
   if (name === 'FormatError') return true
   if (name === 'AdminError') return ADMIN_BAD_INPUT_CODES.has(code as string)
   return name === 'NodeError' && (code === 'ERR_USAGE' || code === 'ERR_CATALOG_SOURCE' || code === 'ERR_MESH_FILE' ||
-    code === 'ERR_INVENTORY_SOURCE' || code === 'ERR_CATALOG_OUTDATED')
+    code === 'ERR_INVENTORY_SOURCE' || code === 'ERR_CATALOG_OUTDATED' || code === 'ERR_REFUSED')
 }

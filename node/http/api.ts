@@ -57,7 +57,7 @@ export function apiRoutes (components: ApiComponents): Route[] {
     },
     {
       path: '/api/v1/computers/:id',
-      handle: async (params, query) => {
+      handle: async ({ params, query }) => {
         const state = query.get('state')
         if (state != null && !(PATCH_STATES as readonly string[]).includes(state)) {
           return badRequest(`state "${state}" is not one of ${PATCH_STATES.join(', ')}`)
