@@ -20,6 +20,8 @@ export type AdminErrorCode =
   | 'ERR_EXISTS'
   /** A file could not be written (permissions, full disk). */
   | 'ERR_WRITE'
+  /** A key of the wrong role for the signature asked for (an admin key for a catalog, say). */
+  | 'ERR_KEY_ROLE'
 
 /** Codes caused by what the user gave us (the CLI exits 2), as opposed to failures (exit 1). */
-export const ADMIN_BAD_INPUT_CODES: ReadonlySet<string> = new Set<AdminErrorCode>(['ERR_BAD_PASSPHRASE', 'ERR_KEY_FILE', 'ERR_NO_PASSPHRASE', 'ERR_EXISTS'])
+export const ADMIN_BAD_INPUT_CODES: ReadonlySet<string> = new Set<AdminErrorCode>(['ERR_BAD_PASSPHRASE', 'ERR_KEY_FILE', 'ERR_NO_PASSPHRASE', 'ERR_EXISTS', 'ERR_KEY_ROLE'])

@@ -1,6 +1,15 @@
 import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { parseCatalogAnnouncement } from '../protocol/catalog-announcement.ts'
 import { encodeStatusRecord, nextStatusSeq } from '../protocol/status-record.ts'
+import { AdminDocuments } from './admin-docs/admin-documents.ts'
+import { adminSyncRecords } from './admin-docs/admin-sync.ts'
+import { BlobService } from './blobs/blob-service.ts'
+import { BlobStore } from './blobs/blob-store.ts'
+import { exchangeView } from './blobs/store-adapter.ts'
+import { CatalogDistribution } from './catalogs/catalog-distribution.ts'
+import { controlRoutes } from './http/control-api.ts'
+import { createControlToken, removeControlToken } from './http/control-token.ts'
 import { openDatabase } from './db/database.ts'
 import { FleetStore } from './fleet/fleet-store.ts'
 import { apiRoutes } from './http/api.ts'
@@ -16,6 +25,7 @@ import { ScanStore } from './scan/scan-store.ts'
 import { Scanner } from './scan/scanner.ts'
 import { DEFAULT_INVENTORY_DEBOUNCE_MS, ScanSchedule, debounce } from './scan/schedule.ts'
 import { AGENT_VERSION } from './version.ts'
+import type { BlobServiceInit } from './blobs/blob-service.ts'
 import type { NodeDatabase } from './db/database.ts'
 import type { InventorySourceOptions } from './inventory/select.ts'
 import type { Logger } from './log.ts'
@@ -53,6 +63,8 @@ export interface NodeInit {
   syncIntervalMs?: number
   /** How long a computer may stay silent before the reports mark it stale. @default DEFAULT_STALE_AFTER_MS */
   staleAfterMs?: number
+  /** Blob exchange limits: upload slots, upload/download/WAN rates. */
+  blobs?: BlobServiceInit
 }
 
 /** One patchmesh node: holds the database, scans this computer, gossips its status in the mesh, and serves the fleet reports. */
@@ -86,7 +98,17 @@ export class PatchmeshNode {
       const scanner = new Scanner({ catalogs, scans, inventory, logger })
       const meshConfig = await loadMeshConfig(this.#init.meshFile, identity.id)
       const fleet = new FleetStore(db)
-      const mesh = new Mesh({
+      const site = this.#init.site ?? ''
+      let distribution: CatalogDistribution | undefined
+      const admin = new AdminDocuments({
+        db,
+        mesh: meshConfig.file,
+        logger,
+        heldCatalog: async id => { const held = await catalogs.record(); return held?.id === id ? held.version : undefined },
+        events: { catalog: announcement => { void distribution?.take(announcement) } }
+      })
+      await admin.restore()
+      const mesh: Mesh = new Mesh({
         name: meshConfig.name,
         identity,
         db,
@@ -95,23 +117,46 @@ export class PatchmeshNode {
         listen: this.#init.listen ?? DEFAULT_LISTEN,
         bootstrap: [...meshConfig.bootstrap, ...(this.#init.bootstrap ?? [])],
         mdns: this.#init.mdns,
-        sync: { intervalMs: this.#init.syncIntervalMs }
+        sync: { intervalMs: this.#init.syncIntervalMs },
+        moreRecords: adminSyncRecords(admin, async bytes => { await mesh.publish('admin', bytes) })
       })
       await mesh.start()
       this.#stops.push(() => mesh.stop())
+      mesh.join('admin', async (bytes, author) => AdminDocuments.gossipResult(await admin.offer(bytes, author.toString())))
+
+      const blobStore = await BlobStore.open(db, dataDir)
+      const blobs = new BlobService({ store: exchangeView(blobStore), mesh, self: { id: identity.id, site }, logger }, this.#init.blobs)
+      await blobs.start()
+      this.#stops.push(() => blobs.stop())
+
       this.#publish = async (trigger) => {
         const scan = await scanner.scan(trigger)
         const record = statusRecordOf(scan, await catalogs.newest(), {
           mesh: meshConfig.name,
           node: identity.id,
           seq: nextStatusSeq(await fleet.seq(identity.id), Date.now()),
-          site: this.#init.site ?? '',
+          site,
           agentVersion: AGENT_VERSION,
           now: new Date()
         })
         await mesh.publishStatus(encodeStatusRecord(record, identity.signingKey))
       }
       await this.#publish('start')
+      distribution = new CatalogDistribution({
+        blobs,
+        store: blobStore,
+        catalogs,
+        logger,
+        rescan: async () => { await this.#scanLogged('catalog') },
+        refuse: async (announcement, detail) => {
+          await admin.store.refuse({ at: new Date().toISOString(), kind: 'catalog-announcement', name: announcement.catalog, version: announcement.version, reason: 'catalog-unusable', detail, from: 'blob' })
+        }
+      })
+      // Announcements accepted before a restart whose catalog never arrived are taken up again.
+      for (const held of await admin.store.list('catalog-announcement')) {
+        const message = await admin.store.message('catalog-announcement', held.name)
+        if (message != null) void distribution.take(parseCatalogAnnouncement(message.document.bytes))
+      }
 
       const schedule = new ScanSchedule({
         intervalMs: this.#init.scanIntervalMs,
@@ -124,16 +169,22 @@ export class PatchmeshNode {
       const unwatch = watchInventory(inventory.watchPaths, onInventoryChange, logger)
       this.#stops.push(() => { unwatch(); onInventoryChange.cancel() })
 
+      const controlToken = await createControlToken(dataDir)
+      this.#stops.push(() => removeControlToken(dataDir))
       const http = new HttpServer({
         ...(this.#init.http ?? { host: DEFAULT_HTTP_HOST, port: DEFAULT_HTTP_PORT }),
         logger,
-        routes: apiRoutes({ nodeId: identity.id, mesh: meshConfig.name, staleAfterMs: this.#init.staleAfterMs, addresses: () => mesh.addresses, agentVersion: AGENT_VERSION, startedAt: new Date().toISOString(), inventorySource: inventory.description, catalogs, scans, fleet })
+        controlToken,
+        routes: [
+          ...apiRoutes({ nodeId: identity.id, mesh: meshConfig.name, staleAfterMs: this.#init.staleAfterMs, addresses: () => mesh.addresses, agentVersion: AGENT_VERSION, startedAt: new Date().toISOString(), inventorySource: inventory.description, catalogs, scans, fleet, admin: admin.store, blobStore, blobs }),
+          ...controlRoutes({ dataDir, blobs: blobStore, admin, publishAdmin: async bytes => { await mesh.publish('admin', bytes) }, scan: async () => { await this.scan('manual') } })
+        ]
       })
       this.#url = await http.start()
       this.#stops.push(() => http.stop())
       await writeFile(join(dataDir, RUNTIME_FILE), JSON.stringify({ id: identity.id, pid: process.pid, url: this.#url }) + '\n')
       this.#stops.push(() => rm(join(dataDir, RUNTIME_FILE), { force: true }))
-      logger.info({ id: identity.id, url: this.#url, inventory: inventory.description }, 'node started')
+      logger.info({ id: identity.id, url: this.#url, site, inventory: inventory.description }, 'node started')
     } catch (err) {
       await this.stop()
       throw err

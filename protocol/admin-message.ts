@@ -33,6 +33,11 @@ export interface DecodeAdminMessageOptions {
   source?: string
 }
 
+/** True when bytes begin like an admin message (to tell them from other records without decoding). */
+export function isAdminMessage (bytes: Uint8Array): boolean {
+  return MAGIC.every((byte, i) => bytes[i] === byte)
+}
+
 /** Encodes an admin message; throws FormatError (ERR_TOO_LARGE) for one its peers would refuse. */
 export function encodeAdminMessage (message: AdminMessage): Uint8Array {
   const envelope = encodeSignedDocument(message.document)

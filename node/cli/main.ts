@@ -2,6 +2,7 @@
 import { isBadInput } from '../errors.ts'
 import { AGENT_VERSION } from '../version.ts'
 import { adminInitCommand } from './admin-command.ts'
+import { catalogPublishCommand } from './catalog-command.ts'
 import { usageError } from './args.ts'
 import { nodeStartCommand } from './node-command.ts'
 import { scanCommand } from './scan-command.ts'
@@ -14,7 +15,8 @@ const COMMANDS: Record<string, Command> = {
   scan: scanCommand,
   'node start': nodeStartCommand,
   status: statusCommand,
-  'admin init': adminInitCommand
+  'admin init': adminInitCommand,
+  'admin catalog publish': catalogPublishCommand
 }
 
 const HELP = `Usage: patchmesh <command> [options]
@@ -27,6 +29,8 @@ Commands:
   node start    run a node: join the mesh, scan on schedule and on inventory change, serve reports
   status        the fleet's patch status as a node holds it
   admin init    create a mesh: admin and catalog-signer keys and the mesh file
+  admin catalog publish
+                sign a security catalog and publish it to the mesh through the local node
 
 Run "patchmesh <command> --help" for a command's options.
 Options: -h, --help   show this help;  --version   print the version`
@@ -43,13 +47,14 @@ export async function runCli (argv: string[], io: CliIo): Promise<number> {
       io.out(AGENT_VERSION)
       return 0
     }
-    const twoWords = COMMANDS[`${first} ${second}`]
-    if (twoWords != null) return await twoWords(argv.slice(2), io)
-    const oneWord = COMMANDS[first]
-    if (oneWord != null) return await oneWord(argv.slice(1), io)
+    // The longest command name that the words start with: "admin catalog publish" before "admin init".
+    for (let words = 3; words >= 1; words--) {
+      const command = COMMANDS[argv.slice(0, words).join(' ')]
+      if (command != null) return await command(argv.slice(words), io)
+    }
     const group = Object.keys(COMMANDS).filter(name => name.startsWith(`${first} `))
     throw usageError('patchmesh', group.length > 0
-      ? `unknown command "${argv.slice(0, 2).join(' ')}"; expected one of: ${group.join(', ')}`
+      ? `unknown command "${argv.slice(0, second === '' ? 1 : 2).join(' ')}"; expected one of: ${group.join(', ')}`
       : `unknown command "${first}"`)
   } catch (err) {
     io.err(`patchmesh: ${(err as Error).message}`)

@@ -4,6 +4,9 @@ import { byUrgency, withCatalog } from '../reports/computers.ts'
 import { renderReportPage } from './report-page.ts'
 import { error } from './server.ts'
 import type { Route, RouteResult } from './server.ts'
+import type { AdminDocStore } from '../admin-docs/admin-doc-store.ts'
+import type { BlobService } from '../blobs/blob-service.ts'
+import type { BlobStore } from '../blobs/blob-store.ts'
 import type { FleetStore } from '../fleet/fleet-store.ts'
 import type { CatalogStore } from '../scan/catalog-store.ts'
 import type { ScanStore } from '../scan/scan-store.ts'
@@ -20,6 +23,9 @@ export interface ApiComponents {
   catalogs: CatalogStore
   scans: ScanStore
   fleet: FleetStore
+  admin: AdminDocStore
+  blobStore: BlobStore
+  blobs: BlobService
 }
 
 /** The routes of the node's HTTP interface: web report at `/`, JSON under `/api/v1/`. */
@@ -78,6 +84,23 @@ export function apiRoutes (components: ApiComponents): Route[] {
     {
       path: '/api/v1/patches',
       handle: async () => ({ json: { patches: fleetPatches(await fleetEntries(), await catalogs.newest()) } })
+    },
+    {
+      path: '/api/v1/admin-documents',
+      handle: async () => ({
+        json: {
+          documents: (await components.admin.list()).map(({ message: _, ...doc }) => doc),
+          refusals: await components.admin.refusals()
+        }
+      })
+    },
+    {
+      path: '/api/v1/blobs',
+      handle: async () => {
+        const held = await components.blobStore.list()
+        const reports = await components.blobs.report(held.map(b => b.blobId))
+        return { json: { blobs: reports, uploads: components.blobs.uploads } }
+      }
     },
     {
       path: '/api/v1/scans',

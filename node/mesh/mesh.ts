@@ -46,6 +46,20 @@ export interface MeshInit {
   /** @default true */
   mdns?: boolean
   sync?: SyncInit
+  /** More signed records that sync exchanges beside status records (admin documents). */
+  moreRecords?: SyncedRecords
+}
+
+/** A kind of signed record that anti-entropy carries besides status records. */
+export interface SyncedRecords {
+  digest: () => Promise<Array<[string, number]>>
+  /** True for digest names of this kind. */
+  owns: (name: string) => boolean
+  encoded: (name: string) => Promise<Uint8Array | undefined>
+  /** True for bytes of this kind (by their magic). */
+  recognises: (bytes: Uint8Array) => boolean
+  /** Verifies and stores bytes handed over by `from` (and gossips them on); false when refused. */
+  receive: (bytes: Uint8Array, from: PeerId) => Promise<boolean>
 }
 
 /**
@@ -82,10 +96,12 @@ export class Mesh {
     const libp2p = this.#libp2p = await createMeshLibp2p({ privateKey: identity.privateKey, listen, bootstrap, mdns: this.#init.mdns ?? true, topics })
     const topic = statusTopic(name)
     this.join('status', async (bytes, _author, relay) => await this.#validate(bytes, relay, 'gossip'))
+    const more = this.#init.moreRecords
     this.#sync = new AntiEntropySync(libp2p, {
-      digest: async () => await fleet.digest(),
-      encoded: async node => await fleet.encoded(node),
+      digest: async () => [...await fleet.digest(), ...await more?.digest() ?? []],
+      encoded: async name => more?.owns(name) === true ? await more.encoded(name) : await fleet.encoded(name),
       receive: async (bytes, from) => {
+        if (more?.recognises(bytes) === true) return await more.receive(bytes, from)
         if (await this.#validate(bytes, from, 'sync') !== TopicValidatorResult.Accept) return false
         // News learned by sync is gossiped on, so it spreads at gossip speed rather than one sync round per hop.
         await this.#gossip(bytes)

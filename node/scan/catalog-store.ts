@@ -60,16 +60,20 @@ export class CatalogStore {
     this.#indexPath = join(dirname(db.location), SCAN_INDEX_FILE)
   }
 
-  /** Parses, verifies and stores a catalog document; an older version, or the same version with other content, is refused. */
-  async import (bytes: Uint8Array, source: string): Promise<CatalogImport> {
-    return await this.#serially(async () => await this.#import(bytes, source))
+  /**
+   * Parses, verifies and stores a catalog document; an older version, or the same version with other
+   * content, is refused. With `otherIdReplaces`, a catalog of another id replaces the held one whatever
+   * its version (a signed announcement moving the mesh to a new catalog, or off the example catalog).
+   */
+  async import (bytes: Uint8Array, source: string, options: { otherIdReplaces?: boolean } = {}): Promise<CatalogImport> {
+    return await this.#serially(async () => await this.#import(bytes, source, options.otherIdReplaces === true))
   }
 
-  async #import (bytes: Uint8Array, source: string): Promise<CatalogImport> {
+  async #import (bytes: Uint8Array, source: string, otherIdReplaces: boolean): Promise<CatalogImport> {
     const compiled = compileCatalog(parseCatalog(bytes, { source }), source)
     const sha256 = createHash('sha256').update(bytes).digest('hex')
     const held = await this.record()
-    if (held != null) {
+    if (held != null && !(otherIdReplaces && held.id !== compiled.id)) {
       if (compiled.version === held.version && sha256 === held.sha256) return { record: held, stored: false }
       if (compiled.version <= held.version) {
         throw new NodeError('ERR_CATALOG_OUTDATED', `${source}: catalog version ${compiled.version} is not newer than the version ${held.version} already held; expected a version above ${held.version}`)

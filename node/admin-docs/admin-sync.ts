@@ -1,0 +1,21 @@
+import { isAdminMessage } from '../../protocol/admin-message.ts'
+import { isAdminSyncKey } from './admin-doc-store.ts'
+import type { AdminDocuments } from './admin-documents.ts'
+import type { SyncedRecords } from '../mesh/mesh.ts'
+
+/** Admin documents as anti-entropy carries them: a node that missed the gossip gets the newest of each from a peer. */
+export function adminSyncRecords (admin: AdminDocuments, relay: (bytes: Uint8Array) => Promise<void>): SyncedRecords {
+  return {
+    digest: async () => await admin.store.digest(),
+    owns: isAdminSyncKey,
+    encoded: async name => await admin.store.encoded(name),
+    recognises: isAdminMessage,
+    receive: async (bytes, from) => {
+      const outcome = await admin.offer(bytes, from.toString())
+      if (outcome.result !== 'stored') return false
+      // Learned by sync, passed on by gossip, so it spreads at gossip speed.
+      await relay(bytes)
+      return true
+    }
+  }
+}
