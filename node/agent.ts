@@ -177,7 +177,7 @@ export class PatchmeshNode {
         controlToken,
         routes: [
           ...apiRoutes({ nodeId: identity.id, mesh: meshConfig.name, staleAfterMs: this.#init.staleAfterMs, addresses: () => mesh.addresses, agentVersion: AGENT_VERSION, startedAt: new Date().toISOString(), inventorySource: inventory.description, catalogs, scans, fleet, admin: admin.store, blobStore, blobs }),
-          ...controlRoutes({ dataDir, blobs: blobStore, admin, publishAdmin: async bytes => { await mesh.publish('admin', bytes) }, scan: async () => { await this.scan('manual') } })
+          ...controlRoutes({ dataDir, blobs: blobStore, exchange: blobs, admin, logger, publishAdmin: async bytes => { await mesh.publish('admin', bytes) }, scan: async () => { await this.scan('manual') } })
         ]
       })
       this.#url = await http.start()

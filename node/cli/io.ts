@@ -4,6 +4,8 @@ export interface CliIo {
   err: (text: string) => void
   /** Terminal width, when stdout is a terminal. */
   columns?: number
+  /** Redraws one status line (a progress bar) in place; only when stderr is a terminal. */
+  progress?: (line: string) => void
   /** Aborted on SIGINT/SIGTERM. */
   signal: AbortSignal
 }

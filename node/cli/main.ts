@@ -2,6 +2,7 @@
 import { isBadInput } from '../errors.ts'
 import { AGENT_VERSION } from '../version.ts'
 import { adminInitCommand } from './admin-command.ts'
+import { blobAddCommand, blobGetCommand } from './blob-command.ts'
 import { catalogPublishCommand } from './catalog-command.ts'
 import { usageError } from './args.ts'
 import { nodeStartCommand } from './node-command.ts'
@@ -16,7 +17,9 @@ const COMMANDS: Record<string, Command> = {
   'node start': nodeStartCommand,
   status: statusCommand,
   'admin init': adminInitCommand,
-  'admin catalog publish': catalogPublishCommand
+  'admin catalog publish': catalogPublishCommand,
+  'blob add': blobAddCommand,
+  'blob get': blobGetCommand
 }
 
 const HELP = `Usage: patchmesh <command> [options]
@@ -31,6 +34,8 @@ Commands:
   admin init    create a mesh: admin and catalog-signer keys and the mesh file
   admin catalog publish
                 sign a security catalog and publish it to the mesh through the local node
+  blob add      import a file into the local node's blob store, for peers to fetch
+  blob get      fetch a blob from peers through the local node, with progress
 
 Run "patchmesh <command> --help" for a command's options.
 Options: -h, --help   show this help;  --version   print the version`
@@ -76,6 +81,8 @@ if (import.meta.main) {
     out: text => process.stdout.write(text + '\n'),
     err: text => process.stderr.write(text + '\n'),
     columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+    // \r and erase-line redraw the bar in place; '\n' ends it.
+    progress: process.stderr.isTTY ? line => process.stderr.write(line === '\n' ? '\n' : `\r\x1b[2K${line}`) : undefined,
     signal: controller.signal
   })
   process.exitCode = code

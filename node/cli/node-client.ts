@@ -44,11 +44,17 @@ export async function getFromNode<T> (base: string, path: string, signal?: Abort
 }
 
 /** Sends a control request (with the token) and returns the JSON answer; a refusal is ERR_REFUSED with the node's reason. */
-export async function sendToNode<T> (target: ControlTarget, method: 'POST' | 'PUT' | 'DELETE', path: string, body: Uint8Array | string | undefined, signal?: AbortSignal, timeoutMs = DEFAULT_NODE_REQUEST_TIMEOUT_MS): Promise<T> {
+export async function sendToNode<T> (
+  target: ControlTarget, method: 'POST' | 'PUT' | 'DELETE', path: string, body: Uint8Array | string | ReadableStream | undefined,
+  signal?: AbortSignal, timeoutMs = DEFAULT_NODE_REQUEST_TIMEOUT_MS, headers: Record<string, string> = {}
+): Promise<T> {
+  const streamed = body instanceof ReadableStream
   return await requestNode<T>(target.url, path, {
     method,
     body: body as BodyInit | undefined,
-    headers: { authorization: `Bearer ${target.token}`, 'content-type': typeof body === 'string' ? 'application/json' : 'application/octet-stream' }
+    // A streamed body (a large file) goes out as it is read.
+    ...(streamed ? { duplex: 'half' } : {}),
+    headers: { authorization: `Bearer ${target.token}`, 'content-type': typeof body === 'string' ? 'application/json' : 'application/octet-stream', ...headers }
   }, signal, timeoutMs)
 }
 

@@ -3,7 +3,9 @@ import { resolve } from 'node:path'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, PatchmeshNode } from '../agent.ts'
 import { createLogger } from '../log.ts'
 import { parseCommand, usageError } from './args.ts'
-import { parseDuration, parseHostPort, parseMultiaddr } from './values.ts'
+import { DEFAULT_UPLOAD_SLOTS } from '../blobs/blob-server.ts'
+import { defaultSite } from '../mesh/site.ts'
+import { parseCount, parseDuration, parseHostPort, parseMultiaddr, parseRate } from './values.ts'
 import type { CliIo } from './io.ts'
 
 /** @default ./data: a first `npm start` keeps everything inside the checkout. */
@@ -31,7 +33,13 @@ Options:
                           makes a one-node mesh of its own
   --listen MULTIADDR      where to accept peers, repeatable (default: /ip4/0.0.0.0/tcp/4001)
   --bootstrap MULTIADDR   a peer to dial (with /p2p/ID), repeatable, besides the mesh file's
-  --site NAME             this computer's site (branch office), shown in the fleet reports
+  --site NAME             this computer's site (branch office): peers of one site share each
+                          download so it crosses the WAN once (default: the LAN's network, e.g.
+                          lan-10.1.20.0/24)
+  --upload-limit RATE     most bandwidth used to serve peers, e.g. 20mbit or 5MB (default: none)
+  --download-limit RATE   most bandwidth used to fetch from peers (default: none)
+  --wan-limit RATE        most bandwidth to and from peers of other sites (default: none)
+  --upload-slots N        peers served at once (default: ${DEFAULT_UPLOAD_SLOTS})
   --no-mdns               do not look for peers on the LAN with multicast DNS
   --sync-interval DUR     time between anti-entropy rounds with a random peer (default: 10s)
   --stale-after DUR       mark computers silent for this long as stale in the reports (default: 3d)
@@ -52,6 +60,10 @@ Stops cleanly on SIGINT or SIGTERM.`,
     listen: { type: 'string', multiple: true },
     bootstrap: { type: 'string', multiple: true },
     site: { type: 'string' },
+    'upload-limit': { type: 'string' },
+    'download-limit': { type: 'string' },
+    'wan-limit': { type: 'string' },
+    'upload-slots': { type: 'string' },
     'no-mdns': { type: 'boolean' },
     'sync-interval': { type: 'string' },
     'stale-after': { type: 'string' },
@@ -71,6 +83,10 @@ export async function nodeStartCommand (argv: string[], io: CliIo): Promise<numb
   const level = values['log-level']
   if (level != null && !LOG_LEVELS.includes(level)) throw usageError(spec.name, `--log-level "${level}" is not one of ${LOG_LEVELS.join(', ')}`)
   const logger = createLogger({ level })
+  const rate = (option: 'upload-limit' | 'download-limit' | 'wan-limit'): number | undefined => {
+    const text = values[option]
+    return text == null ? undefined : parseRate(spec.name, option, text)
+  }
   const node = new PatchmeshNode({
     dataDir: resolve(values.data ?? process.env.PATCHMESH_DATA ?? DEFAULT_DATA_DIR),
     logger,
@@ -81,7 +97,13 @@ export async function nodeStartCommand (argv: string[], io: CliIo): Promise<numb
     meshFile: values.mesh,
     listen: values.listen?.map(address => parseMultiaddr(spec.name, 'listen', address)),
     bootstrap: values.bootstrap?.map(address => parseMultiaddr(spec.name, 'bootstrap', address)),
-    site: values.site,
+    site: values.site ?? defaultSite(),
+    blobs: {
+      uploadBytesPerSecond: rate('upload-limit'),
+      downloadBytesPerSecond: rate('download-limit'),
+      siteExitBytesPerSecond: rate('wan-limit'),
+      uploadSlots: values['upload-slots'] == null ? undefined : parseCount(spec.name, 'upload-slots', values['upload-slots'], 1, 1000)
+    },
     mdns: values['no-mdns'] !== true,
     syncIntervalMs: values['sync-interval'] == null ? undefined : parseDuration(spec.name, 'sync-interval', values['sync-interval']),
     staleAfterMs: values['stale-after'] == null ? undefined : parseDuration(spec.name, 'stale-after', values['stale-after'])

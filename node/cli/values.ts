@@ -26,3 +26,21 @@ export function parseMultiaddr (command: string, option: string, text: string): 
     throw usageError(command, `--${option} "${text}" is not a multiaddr (${(err as Error).message}); expected e.g. /ip4/192.0.2.10/tcp/4001`)
   }
 }
+
+/** Bytes a second per unit; bits for network people (20mbit), bytes for disk people (5MB). */
+const RATE_UNITS: Record<string, number> = { kbit: 125, mbit: 125_000, gbit: 125_000_000, kb: 1_000, mb: 1_000_000, gb: 1_000_000_000 }
+
+/** Parses a bandwidth like 20mbit, 512kbit or 5MB (per second) into bytes a second. */
+export function parseRate (command: string, option: string, text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(kbit|mbit|gbit|kb|mb|gb)(?:\/s|ps)?$/i.exec(text.trim())
+  const value = match == null ? 0 : Number(match[1]) * (RATE_UNITS[(match[2] as string).toLowerCase()] as number)
+  if (match == null || value < 1) throw usageError(command, `--${option} "${text}" is not a bandwidth; expected a number with a unit: kbit, mbit, gbit, kB, MB or GB (per second), e.g. 20mbit`)
+  return Math.floor(value)
+}
+
+/** Parses a whole number from min to max. */
+export function parseCount (command: string, option: string, text: string, min: number, max: number): number {
+  const value = /^\d{1,9}$/.test(text.trim()) ? Number(text) : Number.NaN
+  if (!(value >= min && value <= max)) throw usageError(command, `--${option} "${text}" is not a whole number from ${min} to ${max}`)
+  return value
+}

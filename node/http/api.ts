@@ -1,3 +1,4 @@
+import { parseBlobId } from '../../protocol/blob-id.ts'
 import { PATCH_STATES, describeScan } from '../../protocol/scan-result.ts'
 import { fleetComputers, fleetPatches } from '../reports/fleet.ts'
 import { byUrgency, withCatalog } from '../reports/computers.ts'
@@ -103,10 +104,31 @@ export function apiRoutes (components: ApiComponents): Route[] {
       }
     },
     {
+      path: '/api/v1/blobs/:blobId',
+      handle: async ({ params }) => {
+        const problem = blobIdProblem(params.blobId ?? '')
+        if (problem != null) return badRequest(problem)
+        const [report] = await components.blobs.report([params.blobId ?? ''])
+        if (report == null || (report.chunkCount === 0 && report.received == null && Object.keys(report.holdersBySite).length === 0)) {
+          return { status: 404, json: error('ERR_NOT_FOUND', `this node neither holds nor fetches blob ${params.blobId ?? ''}`) }
+        }
+        return { json: report }
+      }
+    },
+    {
       path: '/api/v1/scans',
       handle: async () => ({ json: { computer: nodeId, history: await scans.history() } })
     }
   ]
+}
+
+function blobIdProblem (text: string): string | undefined {
+  try {
+    parseBlobId(text, 'blob id')
+    return undefined
+  } catch (err) {
+    return (err as Error).message
+  }
 }
 
 function badRequest (message: string): RouteResult {

@@ -4,15 +4,21 @@ import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { randomUUID } from 'node:crypto'
 import { MAX_BLOB_SIZE } from '../../protocol/chunk-index.ts'
+import { parseBlobId } from '../../protocol/blob-id.ts'
+import { FormatError } from '../../protocol/errors.ts'
 import { HttpError } from './server.ts'
 import type { AdminDocuments } from '../admin-docs/admin-documents.ts'
+import type { BlobService } from '../blobs/blob-service.ts'
 import type { BlobStore } from '../blobs/blob-store.ts'
+import type { Logger } from '../log.ts'
 import type { Route } from './server.ts'
 
 export interface ControlComponents {
   dataDir: string
   blobs: BlobStore
+  exchange: BlobService
   admin: AdminDocuments
+  logger: Logger
   /** Gossips an admin message the node accepted from its admin. */
   publishAdmin: (bytes: Uint8Array) => Promise<void>
   /** Scans now and publishes the new status. */
@@ -45,6 +51,26 @@ export function controlRoutes (components: ControlComponents): Route[] {
     },
     {
       method: 'POST',
+      path: '/api/v1/control/blobs/:blobId/fetch',
+      control: true,
+      // Starts the fetch and answers at once; progress is at GET /api/v1/blobs/:blobId.
+      handle: async ({ params, body }) => {
+        const blobId = params.blobId ?? ''
+        const { indexId } = parseJson(await body()) as { indexId?: unknown }
+        try {
+          parseBlobId(blobId, 'blob id')
+          if (typeof indexId !== 'string') throw new HttpError(400, 'ERR_BAD_REQUEST', 'body must be { "indexId": "<chunk-index id>" }')
+          parseBlobId(indexId, 'field "indexId"')
+        } catch (err) {
+          if (err instanceof FormatError) throw new HttpError(400, 'ERR_BAD_REQUEST', err.message)
+          throw err
+        }
+        void components.exchange.fetch(blobId, indexId).catch(err => { components.logger.error({ err, blobId }, 'blob fetch failed') })
+        return { status: 202, json: { blobId, indexId, fetching: true } }
+      }
+    },
+    {
+      method: 'POST',
       path: '/api/v1/control/admin-documents',
       control: true,
       handle: async ({ body }) => {
@@ -69,4 +95,12 @@ export function controlRoutes (components: ControlComponents): Route[] {
       }
     }
   ]
+}
+
+function parseJson (bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes))
+  } catch {
+    throw new HttpError(400, 'ERR_BAD_REQUEST', 'body is not JSON')
+  }
 }

@@ -1,6 +1,7 @@
 // The systems a scenario compares, in the order they are printed.
 import { bittorrent } from './bittorrent.ts'
 import { centralHttp } from './central-http.ts'
+import { patchmesh } from './patchmesh.ts'
 import type { DistributionSystem } from './types.ts'
 
 export interface SystemEntry {
@@ -12,12 +13,7 @@ export interface SystemEntry {
 }
 
 export const SYSTEMS: SystemEntry[] = [
-  // patchmesh's own blob distribution is being written. When it lands, add ./patchmesh.ts with a
-  // DistributionSystem whose prepare() starts `patchmesh node start --data DIR --mesh FILE
-  // --listen /ip4/<ns-ip>/tcp/4001 --site NAME --http <ns-ip>:8470 --no-mdns` on the seed and publishes
-  // the file, and whose startNode() starts a node (--bootstrap the seed) and its fetch command, all
-  // through ctx.processes; then replace this entry with `{ name: 'patchmesh', create: patchmesh }`.
-  { name: 'patchmesh', unavailable: 'not available yet' },
+  { name: 'patchmesh', create: patchmesh },
   { name: 'central-http', create: centralHttp },
   { name: 'bittorrent', create: bittorrent }
 ]
