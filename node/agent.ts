@@ -6,9 +6,15 @@ import { AdminDocuments } from './admin-docs/admin-documents.ts'
 import { adminSyncRecords } from './admin-docs/admin-sync.ts'
 import { BlobService } from './blobs/blob-service.ts'
 import { BlobStore } from './blobs/blob-store.ts'
+import { BlobUpkeep } from './blobs/blob-upkeep.ts'
 import { exchangeView } from './blobs/store-adapter.ts'
 import { CatalogDistribution } from './catalogs/catalog-distribution.ts'
+import { CatalogSync } from './catalogs/catalog-sync.ts'
+import { NodeError } from './errors.ts'
 import { controlRoutes } from './http/control-api.ts'
+import { meshRoutes } from './http/mesh-api.ts'
+import { packageRoutes } from './http/package-api.ts'
+import { PackageDrafts } from './packages/package-drafts.ts'
 import { createControlToken, removeControlToken } from './http/control-token.ts'
 import { openDatabase } from './db/database.ts'
 import { FleetStore } from './fleet/fleet-store.ts'
@@ -25,6 +31,7 @@ import { ScanStore } from './scan/scan-store.ts'
 import { Scanner } from './scan/scanner.ts'
 import { DEFAULT_INVENTORY_DEBOUNCE_MS, ScanSchedule, debounce } from './scan/schedule.ts'
 import { AGENT_VERSION } from './version.ts'
+import type { UnlockedKey } from '../admin/keys.ts'
 import type { BlobServiceInit } from './blobs/blob-service.ts'
 import type { NodeDatabase } from './db/database.ts'
 import type { InventorySourceOptions } from './inventory/select.ts'
@@ -65,6 +72,10 @@ export interface NodeInit {
   staleAfterMs?: number
   /** Blob exchange limits: upload slots, upload/download/WAN rates. */
   blobs?: BlobServiceInit
+  /** Tags packages may target this computer by (e.g. server, kiosk). @default [] */
+  tags?: string[]
+  /** Makes this node the catalog-sync computer: it publishes each newer catalog from the source. */
+  catalogSource?: { source: string, key: UnlockedKey, intervalMs?: number }
 }
 
 /** One patchmesh node: holds the database, scans this computer, gossips its status in the mesh, and serves the fleet reports. */
@@ -100,12 +111,16 @@ export class PatchmeshNode {
       const fleet = new FleetStore(db)
       const site = this.#init.site ?? ''
       let distribution: CatalogDistribution | undefined
+      let upkeep: BlobUpkeep | undefined
       const admin = new AdminDocuments({
         db,
         mesh: meshConfig.file,
         logger,
         heldCatalog: async id => { const held = await catalogs.record(); return held?.id === id ? held.version : undefined },
-        events: { catalog: announcement => { void distribution?.take(announcement) } }
+        events: {
+          catalog: announcement => { void distribution?.take(announcement) },
+          package: (manifest, state) => { if (state === 'accepted') upkeep?.prestage(manifest) }
+        }
       })
       await admin.restore()
       const mesh: Mesh = new Mesh({
@@ -129,8 +144,10 @@ export class PatchmeshNode {
       await blobs.start()
       this.#stops.push(() => blobs.stop())
 
+      const computer = { site, tags: this.#init.tags ?? [], os: '' }
       this.#publish = async (trigger) => {
         const scan = await scanner.scan(trigger)
+        computer.os = scan.inventory.os
         const record = statusRecordOf(scan, await catalogs.newest(), {
           mesh: meshConfig.name,
           node: identity.id,
@@ -158,6 +175,18 @@ export class PatchmeshNode {
         if (message != null) void distribution.take(parseCatalogAnnouncement(message.document.bytes))
       }
 
+      upkeep = new BlobUpkeep({ store: blobStore, exchange: blobs, admin: admin.store, computer, logger })
+      await upkeep.start()
+      this.#stops.push(() => upkeep?.stop())
+
+      const { catalogSource } = this.#init
+      if (catalogSource != null) {
+        if (meshConfig.file == null) throw new NodeError('ERR_USAGE', 'a catalog source needs a mesh with catalog-signer keys: give --mesh FILE (from "patchmesh admin init")')
+        const sync = new CatalogSync({ ...catalogSource, mesh: meshConfig.name, catalogs, blobs: blobStore, admin, logger, publish: async bytes => { await mesh.publish('admin', bytes) } })
+        sync.start()
+        this.#stops.push(async () => { await sync.stop() })
+      }
+
       const schedule = new ScanSchedule({
         intervalMs: this.#init.scanIntervalMs,
         jitterMs: this.#init.scanJitterMs,
@@ -169,6 +198,7 @@ export class PatchmeshNode {
       const unwatch = watchInventory(inventory.watchPaths, onInventoryChange, logger)
       this.#stops.push(() => { unwatch(); onInventoryChange.cancel() })
 
+      const packages = new PackageDrafts({ db, meshName: meshConfig.name, mesh: () => admin.mesh, admin: admin.store, catalogs, blobs: blobStore, logger })
       const controlToken = await createControlToken(dataDir)
       this.#stops.push(() => removeControlToken(dataDir))
       const http = new HttpServer({
@@ -177,7 +207,9 @@ export class PatchmeshNode {
         controlToken,
         routes: [
           ...apiRoutes({ nodeId: identity.id, mesh: meshConfig.name, staleAfterMs: this.#init.staleAfterMs, addresses: () => mesh.addresses, agentVersion: AGENT_VERSION, startedAt: new Date().toISOString(), inventorySource: inventory.description, catalogs, scans, fleet, admin: admin.store, blobStore, blobs }),
-          ...controlRoutes({ dataDir, blobs: blobStore, exchange: blobs, admin, logger, publishAdmin: async bytes => { await mesh.publish('admin', bytes) }, scan: async () => { await this.scan('manual') } })
+          ...controlRoutes({ dataDir, blobs: blobStore, exchange: blobs, admin, logger, publishAdmin: async bytes => { await mesh.publish('admin', bytes) }, scan: async () => { await this.scan('manual') } }),
+          ...meshRoutes({ admin }),
+          ...packageRoutes({ drafts: packages, admin: admin.store, mesh: () => admin.mesh })
         ]
       })
       this.#url = await http.start()

@@ -2,10 +2,13 @@ import { once } from 'node:events'
 import { resolve } from 'node:path'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, PatchmeshNode } from '../agent.ts'
 import { createLogger } from '../log.ts'
+import { readKeyFile } from '../../admin/keys.ts'
 import { parseCommand, usageError } from './args.ts'
+import { getPassphrase } from './passphrase.ts'
 import { DEFAULT_UPLOAD_SLOTS } from '../blobs/blob-server.ts'
 import { defaultSite } from '../mesh/site.ts'
 import { parseCount, parseDuration, parseHostPort, parseMultiaddr, parseRate } from './values.ts'
+import type { UnlockedKey } from '../../admin/keys.ts'
 import type { CliIo } from './io.ts'
 
 /** @default ./data: a first `npm start` keeps everything inside the checkout. */
@@ -33,9 +36,17 @@ Options:
                           makes a one-node mesh of its own
   --listen MULTIADDR      where to accept peers, repeatable (default: /ip4/0.0.0.0/tcp/4001)
   --bootstrap MULTIADDR   a peer to dial (with /p2p/ID), repeatable, besides the mesh file's
+  --catalog-source DIR|URL
+                          make this node the catalog-sync computer: look at this folder of catalog
+                          files (or URL) hourly and publish each newer catalog to the mesh
+  --catalog-signer-key FILE
+                          the catalog-signer key that signs what --catalog-source finds
+  --catalog-interval DUR  time between looks at the catalog source (default: 1h)
+  --passphrase-file FILE  the signer key's passphrase (first line); otherwise $PATCHMESH_PASSPHRASE
   --site NAME             this computer's site (branch office): peers of one site share each
                           download so it crosses the WAN once (default: the LAN's network, e.g.
                           lan-10.1.20.0/24)
+  --tag TAG               a tag packages may target this computer by (e.g. server), repeatable
   --upload-limit RATE     most bandwidth used to serve peers, e.g. 20mbit or 5MB (default: none)
   --download-limit RATE   most bandwidth used to fetch from peers (default: none)
   --wan-limit RATE        most bandwidth to and from peers of other sites (default: none)
@@ -60,6 +71,11 @@ Stops cleanly on SIGINT or SIGTERM.`,
     listen: { type: 'string', multiple: true },
     bootstrap: { type: 'string', multiple: true },
     site: { type: 'string' },
+    'catalog-source': { type: 'string' },
+    'catalog-signer-key': { type: 'string' },
+    'catalog-interval': { type: 'string' },
+    'passphrase-file': { type: 'string' },
+    tag: { type: 'string', multiple: true },
     'upload-limit': { type: 'string' },
     'download-limit': { type: 'string' },
     'wan-limit': { type: 'string' },
@@ -88,6 +104,7 @@ export async function nodeStartCommand (argv: string[], io: CliIo): Promise<numb
     return text == null ? undefined : parseRate(spec.name, option, text)
   }
   const node = new PatchmeshNode({
+    catalogSource: await catalogSource(values, io),
     dataDir: resolve(values.data ?? process.env.PATCHMESH_DATA ?? DEFAULT_DATA_DIR),
     logger,
     catalogFile: values.catalog,
@@ -98,6 +115,7 @@ export async function nodeStartCommand (argv: string[], io: CliIo): Promise<numb
     listen: values.listen?.map(address => parseMultiaddr(spec.name, 'listen', address)),
     bootstrap: values.bootstrap?.map(address => parseMultiaddr(spec.name, 'bootstrap', address)),
     site: values.site ?? defaultSite(),
+    tags: values.tag,
     blobs: {
       uploadBytesPerSecond: rate('upload-limit'),
       downloadBytesPerSecond: rate('download-limit'),
@@ -114,4 +132,20 @@ export async function nodeStartCommand (argv: string[], io: CliIo): Promise<numb
   await node.stop()
   logger.info('node stopped')
   return 0
+}
+
+/** The catalog-sync settings: a source needs a signer key, whose passphrase comes from a file or the environment (a service has no terminal). */
+async function catalogSource (values: { 'catalog-source'?: string, 'catalog-signer-key'?: string, 'catalog-interval'?: string, 'passphrase-file'?: string }, io: CliIo): Promise<{ source: string, key: UnlockedKey, intervalMs?: number } | undefined> {
+  const source = values['catalog-source']
+  const keyFile = values['catalog-signer-key']
+  if (source == null) {
+    if (keyFile != null) throw usageError(spec.name, '--catalog-signer-key is only used with --catalog-source')
+    return undefined
+  }
+  if (keyFile == null) throw usageError(spec.name, '--catalog-source needs --catalog-signer-key FILE to sign what it publishes')
+  const passphrase = await getPassphrase({ purpose: keyFile, file: values['passphrase-file'], signal: io.signal })
+  const key = await readKeyFile(keyFile, passphrase)
+  if (key.role !== 'catalog-signer') throw usageError(spec.name, `--catalog-signer-key ${keyFile} is an ${key.role} key; expected the catalog-signer key`)
+  const interval = values['catalog-interval']
+  return { source, key, intervalMs: interval == null ? undefined : parseDuration(spec.name, 'catalog-interval', interval) }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { smallCatalog, writeScanInputs } from '../helpers/fixtures.ts'
@@ -14,7 +14,7 @@ const PASSPHRASE = 'correct horse battery staple'
 interface NodeUnderTest { url: string, data: string }
 
 /** A mesh (keys in dir/mesh) and three node processes holding catalog version 1. */
-async function threeNodeMesh (t: TestContext, dir: string): Promise<NodeUnderTest[]> {
+async function threeNodeMesh (t: TestContext, dir: string, firstNodeArgs: string[] = []): Promise<NodeUnderTest[]> {
   process.env.PATCHMESH_PASSPHRASE = PASSPHRASE
   t.after(() => { delete process.env.PATCHMESH_PASSPHRASE })
   const init = await runCliCaptured(['admin', 'init', '--mesh-name', 'acme', '--out', join(dir, 'mesh')])
@@ -24,9 +24,10 @@ async function threeNodeMesh (t: TestContext, dir: string): Promise<NodeUnderTes
   for (const i of [0, 1, 2]) {
     const inputs = await writeScanInputs(await tempDir(t), { openssl: '3.0.11-1' })
     const data = join(dir, `node-${i}`)
+    // The catalog-sync node starts after admin init wrote its key.
     const proc = spawnCli(t, ['node', 'start', '--data', data, '--mesh', join(dir, 'mesh', 'mesh.xml'), '--http', '127.0.0.1:0',
       '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', ...bootstrap.flatMap(a => ['--bootstrap', a]),
-      '--catalog', inputs.catalog, '--dpkg-status', inputs.status, '--os-release', inputs.osRelease])
+      '--catalog', inputs.catalog, '--dpkg-status', inputs.status, '--os-release', inputs.osRelease, ...(i === 0 ? firstNodeArgs : [])])
     const url = await waitForNodeUrl(data, proc)
     nodes.push({ url, data })
     if (i === 0) bootstrap = (await getJson(`${url}/api/v1/node`)).body.addresses
@@ -83,4 +84,15 @@ test('an admin key cannot sign a catalog', async (t) => {
   const published = await runCliCaptured(['admin', 'catalog', 'publish', file, '--key', join(dir, 'mesh', 'admin-1.key'), '--data', nodes[0]?.data ?? ''])
   assert.equal(published.code, 2)
   assert.match(published.stderr, /catalog-signer key/)
+})
+
+test('a node with a catalog source publishes each newer catalog it finds there, and every node takes it', async (t) => {
+  const dir = await tempDir(t)
+  const source = join(dir, 'source')
+  await mkdir(source)
+  await writeFile(join(source, 'catalog.xml'), smallCatalog(2))
+  const nodes = await threeNodeMesh(t, dir, ['--catalog-source', source, '--catalog-signer-key', join(dir, 'mesh', 'catalog-signer.key'), '--catalog-interval', '500ms'])
+  for (const node of nodes) await pollUntil(async () => await catalogVersion(node) === 2 ? true : undefined, `${node.url} to hold catalog version 2`, 30_000)
+  await writeFile(join(source, 'catalog.xml'), smallCatalog(3))
+  for (const node of nodes) await pollUntil(async () => await catalogVersion(node) === 3 ? true : undefined, `${node.url} to hold catalog version 3`, 30_000)
 })
