@@ -22,6 +22,8 @@ export type AdminErrorCode =
   | 'ERR_WRITE'
   /** A key of the wrong role for the signature asked for (an admin key for a catalog, say). */
   | 'ERR_KEY_ROLE'
+  /** A mesh-file change that makes no sense: an unknown key id, the last admin removed, a threshold above the admins left. */
+  | 'ERR_MESH_CHANGE'
 
 /** Codes caused by what the user gave us (the CLI exits 2), as opposed to failures (exit 1). */
-export const ADMIN_BAD_INPUT_CODES: ReadonlySet<string> = new Set<AdminErrorCode>(['ERR_BAD_PASSPHRASE', 'ERR_KEY_FILE', 'ERR_NO_PASSPHRASE', 'ERR_EXISTS', 'ERR_KEY_ROLE'])
+export const ADMIN_BAD_INPUT_CODES: ReadonlySet<string> = new Set<AdminErrorCode>(['ERR_BAD_PASSPHRASE', 'ERR_KEY_FILE', 'ERR_NO_PASSPHRASE', 'ERR_EXISTS', 'ERR_KEY_ROLE', 'ERR_MESH_CHANGE'])

@@ -37,11 +37,14 @@ export const MAX_REFUSALS_KEPT = 200
 /** The admin documents a node holds, and the recent refusals. */
 export class AdminDocStore {
   readonly #docs: Sublevel<HeldAdminDocument>
+  /** Every accepted mesh update by mesh and version: the newest record may be a pending successor, and a restart replays this chain. */
+  readonly #meshChain: Sublevel<HeldAdminDocument>
   readonly #refusals: Sublevel<AdminRefusal>
   #refusalSeq = 0
 
   constructor (db: NodeDatabase) {
     this.#docs = sublevel(db, 'admin-docs')
+    this.#meshChain = sublevel(db, 'mesh-chain')
     this.#refusals = sublevel(db, 'admin-refusals')
   }
 
@@ -57,7 +60,16 @@ export class AdminDocStore {
 
   async put (held: Omit<HeldAdminDocument, 'message' | 'receivedAt'>, message: AdminMessage, now = new Date()): Promise<void> {
     const bytes = encodeAdminMessage(message)
-    await this.#docs.put(key(held.kind, held.name), { ...held, receivedAt: now.toISOString(), message: Buffer.from(bytes).toString('base64') })
+    const record = { ...held, receivedAt: now.toISOString(), message: Buffer.from(bytes).toString('base64') }
+    // Chain first: a crash in between leaves the update in force after a restart, and sync brings the newest record back.
+    if (held.kind === 'mesh-update' && held.state === 'accepted') await this.#meshChain.put(meshChainKey(held.name, held.version), record)
+    await this.#docs.put(key(held.kind, held.name), record)
+  }
+
+  /** Every accepted update of a mesh's file, oldest first. */
+  async acceptedMeshUpdates (mesh: string): Promise<Array<{ version: number, message: AdminMessage }>> {
+    const held = await this.#meshChain.values({ gte: `${mesh}/`, lt: `${mesh}0` }).all()
+    return held.map(doc => ({ version: doc.version, message: decodeAdminMessage(Buffer.from(doc.message, 'base64')) }))
   }
 
   async list (kind?: AdminMessageKind): Promise<HeldAdminDocument[]> {
@@ -104,4 +116,9 @@ export function isAdminSyncKey (name: string): boolean {
 
 function key (kind: AdminMessageKind, name: string): string {
   return `${kind}/${name}`
+}
+
+/** Zero-padded so that keys sort by version. */
+function meshChainKey (mesh: string, version: number): string {
+  return `${mesh}/${String(version).padStart(16, '0')}`
 }

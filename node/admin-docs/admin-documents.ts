@@ -61,16 +61,21 @@ export class AdminDocuments {
     return this.#mesh
   }
 
-  /** Puts the newest accepted mesh update held into force (it outlives restarts; the file on disk may be older). */
+  /**
+   * Puts the newest accepted mesh update held into force (it outlives restarts; the file on disk may
+   * be older). Each update was signed by the admins of the one before it, so the chain is replayed
+   * in order from the file; updates the file already covers are skipped.
+   */
   async restore (): Promise<void> {
-    const mesh = this.#mesh
+    let mesh = this.#mesh
     if (mesh == null) return
-    const held = await this.store.get('mesh-update', mesh.name)
-    const message = held?.state === 'accepted' && held.version > mesh.version ? await this.store.message('mesh-update', mesh.name) : undefined
-    if (message == null) return
-    const verdict = verifyMeshUpdate(message.document, mesh, { version: mesh.version })
-    if (verdict.status === 'accepted') this.#mesh = verdict.value
-    else this.#log.warn({ status: verdict.status }, 'held mesh update no longer verifies against the mesh file; ignoring it')
+    for (const { version, message } of await this.store.acceptedMeshUpdates(mesh.name)) {
+      if (version <= mesh.version) continue
+      const verdict = verifyMeshUpdate(message.document, mesh)
+      if (verdict.status === 'accepted') mesh = verdict.value
+      else this.#log.warn({ status: verdict.status, version, inForce: mesh.version }, 'held mesh update does not verify against the mesh in force before it; ignoring it')
+    }
+    this.#mesh = mesh
   }
 
   /** Judges and, when it is news, stores an admin message; never throws for bad input. */

@@ -4,8 +4,15 @@ import { AGENT_VERSION } from '../version.ts'
 import { adminInitCommand } from './admin-command.ts'
 import { blobAddCommand, blobGetCommand } from './blob-command.ts'
 import { catalogPublishCommand } from './catalog-command.ts'
+import { keyNewCommand } from './key-command.ts'
+import { meshProposeCommand, meshShowCommand, meshSignCommand } from './mesh-command.ts'
 import { usageError } from './args.ts'
 import { nodeStartCommand } from './node-command.ts'
+import { packageAddCommand } from './package-add.ts'
+import { packageCreateCommand, packageRemoveCommand, packageShowCommand } from './package-command.ts'
+import { packageSetCommand } from './package-set.ts'
+import { packagePublishCommand, packageSignCommand } from './package-sign.ts'
+import { requiredCommand } from './required-command.ts'
 import { scanCommand } from './scan-command.ts'
 import { statusCommand } from './status-command.ts'
 import type { CliIo } from './io.ts'
@@ -18,6 +25,18 @@ const COMMANDS: Record<string, Command> = {
   status: statusCommand,
   'admin init': adminInitCommand,
   'admin catalog publish': catalogPublishCommand,
+  'admin key new': keyNewCommand,
+  'admin mesh propose': meshProposeCommand,
+  'admin mesh sign': meshSignCommand,
+  'admin mesh show': meshShowCommand,
+  'admin required': requiredCommand,
+  'admin package create': packageCreateCommand,
+  'admin package add': packageAddCommand,
+  'admin package set': packageSetCommand,
+  'admin package remove': packageRemoveCommand,
+  'admin package show': packageShowCommand,
+  'admin package sign': packageSignCommand,
+  'admin package publish': packagePublishCommand,
   'blob add': blobAddCommand,
   'blob get': blobGetCommand
 }
@@ -34,6 +53,15 @@ Commands:
   admin init    create a mesh: admin and catalog-signer keys and the mesh file
   admin catalog publish
                 sign a security catalog and publish it to the mesh through the local node
+  admin required
+                the patches computers of the fleet miss, and the packages that carry them
+  admin package create | add | set | remove | show | sign | publish
+                build a package of patch files, sign it (k of n admins) and publish it to the mesh
+  admin key new
+                make a new admin or catalog-signer key file
+  admin mesh propose | sign | show
+                change the mesh file (add, remove or rotate keys, threshold, bootstrap): the next
+                version is signed by k of the current admins and then takes effect on every node
   blob add      import a file into the local node's blob store, for peers to fetch
   blob get      fetch a blob from peers through the local node, with progress
 
