@@ -1,6 +1,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { BlobPeer } from './blob-peer.ts'
-import { chunkRarity, pickChunk } from './chunk-picker.ts'
+import { chunkRarity, pickChunk, wanPlan } from './chunk-picker.ts'
+import { RendezvousShares } from './rendezvous.ts'
 import { BlobError } from './errors.ts'
 import { TokenBucket } from './token-bucket.ts'
 import type { BlobId } from '../../protocol/blob-id.ts'
@@ -17,10 +18,12 @@ export const DEFAULT_PEERS_PER_BLOB = 8
 export const DEFAULT_LAN_WAIT_MS = 15_000
 /** @default 5 s before asking again a peer that was busy, stalled or disconnected. */
 export const DEFAULT_PEER_COOLDOWN_MS = 5_000
-/** @default 1 s (one advertisement interval) before the first fetch across the WAN: time to hear which site-mates want the blob too. */
-export const DEFAULT_WAN_SETTLE_MS = 1_000
+/** @default 0.5 s before the first fetch across the WAN (site-mates announce at once, and a LAN answers in milliseconds): time to hear which site-mates want the blob too. */
+export const DEFAULT_WAN_SETTLE_MS = 500
 /** @default 3 s: a download that hears nothing says again that it wants the blob (its first word may have gone out before gossip reached anyone). */
 export const DEFAULT_READVERTISE_IDLE_MS = 3_000
+/** At most one scheduling round per this many ms: answers and advertisements arrive in bursts. */
+const MIN_ROUND_MS = 20
 /** How often the scheduler looks again when nothing happened (a holder's advertisement may be late). */
 const IDLE_TICK_MS = 250
 
@@ -98,6 +101,7 @@ export class BlobDownload {
   #startedAt = 0
   #advertisedAt = 0
   #sourceSince?: number
+  readonly #shares = new RendezvousShares()
   #wake?: () => void
   readonly progress: DownloadProgress
 
@@ -116,14 +120,18 @@ export class BlobDownload {
     try {
       this.#advertise()
       await this.#ensureIndex()
-      for (const n of await this.#c.store.missingChunks(blobId)) this.#missing.add(n)
+      // In random order: the picker breaks rarity ties by this order, so peers that start together fetch different chunks and feed each other.
+      for (const n of shuffled(await this.#c.store.missingChunks(blobId))) this.#missing.add(n)
       this.progress.chunksHeld = this.#chunkCount - this.#missing.size
       this.#report()
       while (this.#missing.size > 0) {
         signal.throwIfAborted()
+        const roundAt = Date.now()
         this.#schedule()
         if (this.#inFlight.size === 0 && Date.now() - this.#advertisedAt > DEFAULT_READVERTISE_IDLE_MS) this.#advertise()
         await this.#sleep(IDLE_TICK_MS)
+        const early = MIN_ROUND_MS - (Date.now() - roundAt)
+        if (early > 0) await new Promise(resolve => setTimeout(resolve, early))
       }
       await this.#c.store.finish(blobId)
       this.#advertise()
@@ -138,8 +146,10 @@ export class BlobDownload {
   async #ensureIndex (): Promise<void> {
     const { blobId, digest, indexId, signal } = this.#o
     while (await this.#c.store.chunkCount(blobId) == null) {
-      for (const holder of this.#usable()) {
-        const answer = await this.#ask(holder, { kind: 'index', digest, chunk: 0 }).catch(() => undefined)
+      // Only holders that have the index: one that merely wants the blob advertises no chunk count, and may not even be reachable.
+      for (const holder of this.#usable().filter(h => h.complete || h.haveMap.byteLength > 0)) {
+        // A holder that stalled or failed cools down like one that failed a chunk, or every round would wait on it first again.
+        const answer = await this.#ask(holder, { kind: 'index', digest, chunk: 0 }).catch(err => { this.#failed(holder, err) })
         if (answer?.status !== 'ok') continue
         try {
           await this.#c.store.begin(blobId, answer.payload, indexId)
@@ -169,19 +179,18 @@ export class BlobDownload {
   #schedule (): void {
     const holders = this.#usable()
     if (this.#sourceSince == null && holders.some(h => h.site !== this.#c.self.site)) this.#sourceSince = Date.now()
-    const state = {
+    const round = {
       self: this.#c.self,
       blobKey: this.#o.blobId,
       missing: this.#missing,
-      inFlight: this.#inFlight,
       // Only reachable holders: a site-mate we cannot dial is no LAN source, and its share of the WAN work falls to us.
       holders,
-      rarity: chunkRarity(holders, this.#chunkCount),
       lanWaitMs: this.#o.lanWaitMs ?? DEFAULT_LAN_WAIT_MS,
       sourceSince: this.#sourceSince ?? Date.now(),
       wanAllowed: Date.now() - this.#startedAt >= (this.#o.wanSettleMs ?? DEFAULT_WAN_SETTLE_MS),
       now: Date.now()
     }
+    const state = { ...round, inFlight: this.#inFlight, rarity: chunkRarity(holders, this.#chunkCount), wan: wanPlan(round, this.#chunkCount, this.#shares) }
     const perPeer = this.#o.requestsPerPeer ?? DEFAULT_REQUESTS_PER_PEER
     const maxPeers = this.#o.peersPerBlob ?? DEFAULT_PEERS_PER_BLOB
     for (const holder of holders) {
@@ -192,6 +201,12 @@ export class BlobDownload {
         if (chunk == null) break
         this.#fetch(holder, chunk)
       }
+    }
+    // An idle stream holds one of the peer's upload slots (and one of our peersPerBlob) for nothing: give it back.
+    for (const [peer, session] of this.#sessions) {
+      if ((this.#perPeer.get(peer) ?? 0) > 0) continue
+      session.close()
+      this.#sessions.delete(peer)
     }
   }
 
@@ -305,4 +320,16 @@ export class BlobDownload {
       this.#wake = done
     })
   }
+}
+
+/** A copy of `items` in random order (Fisher-Yates). */
+function shuffled<T> (items: readonly T[]): T[] {
+  const copy = [...items]
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    const item = copy[i] as T
+    copy[i] = copy[j] as T
+    copy[j] = item
+  }
+  return copy
 }

@@ -94,11 +94,13 @@ export class BlobService {
 
   async start (): Promise<void> {
     await this.#server.start()
+    this.#c.mesh.libp2p?.addEventListener('peer:disconnect', this.#onDisconnect)
     this.#c.mesh.join('blobs', async (bytes, from) => this.#onAdvertisement(bytes, from))
   }
 
   async stop (): Promise<void> {
     this.#stopped.abort()
+    this.#c.mesh.libp2p?.removeEventListener('peer:disconnect', this.#onDisconnect)
     for (const { timer } of this.#advertised.values()) clearTimeout(timer)
     await Promise.allSettled([...this.#downloads.values()].map(async d => await d.promise))
     await this.#server.stop()
@@ -216,6 +218,10 @@ export class BlobService {
     return TopicValidatorResult.Accept
   }
 
+  /** A peer that left (or restarted) forgets what we told it: forget it too, so its next advertisement is answered at once. */
+  readonly #onDisconnect = (event: CustomEvent<PeerId>): void => {
+    this.#holders.forget(event.detail.toString())
+  }
 
   #penalise (peer: string, reason: string): void {
     this.#penalised.set(peer, Date.now() + DEFAULT_PENALTY_MS)

@@ -1,5 +1,5 @@
 import { hasChunk } from '../../protocol/have-map.ts'
-import { rendezvousOwner } from './rendezvous.ts'
+import { RendezvousShares } from './rendezvous.ts'
 import type { Holder } from './blob-holders.ts'
 
 /** What the picker needs to know about this node and the download's state. */
@@ -13,6 +13,8 @@ export interface PickerState {
   holders: readonly Holder[]
   /** Holders per chunk (chunkRarity), computed once per scheduling round. */
   rarity: ArrayLike<number>
+  /** 1 for chunks this node may fetch across the WAN now (wanPlan), computed once per scheduling round. */
+  wan: ArrayLike<number>
   /** How long a site-mate may go without progress before its share of the WAN work falls to the others. */
   lanWaitMs: number
   /** When a source outside the site first became known: nobody could progress before it, so a site-mate's stall counts from then. */
@@ -31,7 +33,6 @@ export interface PickerState {
  */
 export function pickChunk (state: PickerState, peer: Holder): number | undefined {
   const sameSite = peer.site === state.self.site
-  const siteHolders = state.holders.filter(h => h.site === state.self.site)
   let best: number | undefined
   let bestRarity = Infinity
   let endgame: number | undefined
@@ -39,7 +40,7 @@ export function pickChunk (state: PickerState, peer: Holder): number | undefined
     if (!hasChunk(peer.haveMap, chunk)) continue
     const askedFrom = state.inFlight.get(chunk)
     if (askedFrom?.has(peer.peer) === true) continue
-    if (!sameSite && !mayFetchAcrossWan(state, siteHolders, chunk)) continue
+    if (!sameSite && state.wan[chunk] !== 1) continue
     if (askedFrom != null && askedFrom.size > 0) {
       endgame ??= chunk
       continue
@@ -55,14 +56,21 @@ export function pickChunk (state: PickerState, peer: Holder): number | undefined
   return requested ? endgame : undefined
 }
 
-/** True when this node should pull `chunk` across the WAN now rather than wait for a LAN copy. */
-export function mayFetchAcrossWan (state: PickerState, siteHolders: readonly Holder[], chunk: number): boolean {
-  if (!state.wanAllowed) return false
-  // A site-mate already has it: take the LAN copy.
-  if (siteHolders.some(h => hasChunk(h.haveMap, chunk))) return false
+/**
+ * Which missing chunks this node should pull across the WAN now rather than wait for a LAN copy: none
+ * a site-mate already holds, and of the rest those whose designated fetcher (rendezvous over this node
+ * and the site-mates that want the blob and are making progress) is this node.
+ */
+export function wanPlan (state: Omit<PickerState, 'wan' | 'rarity' | 'inFlight'>, chunkCount: number, shares: RendezvousShares): Uint8Array {
+  const plan = new Uint8Array(chunkCount)
+  if (!state.wanAllowed) return plan
+  const siteHolders = state.holders.filter(h => h.site === state.self.site)
   const live = siteHolders.filter(h => h.wants && !h.complete && state.now - Math.max(h.progressAt, state.sourceSince) <= state.lanWaitMs)
-  const owner = rendezvousOwner(`${state.blobKey}/${chunk}`, [state.self.id, ...live.map(h => h.peer)])
-  return owner === state.self.id
+  const mine = shares.of(state.self.id, live.map(h => h.peer), state.blobKey, chunkCount)
+  for (const chunk of state.missing) {
+    if (mine[chunk] === 1 && !siteHolders.some(h => hasChunk(h.haveMap, chunk))) plan[chunk] = 1
+  }
+  return plan
 }
 
 /** How many holders have each chunk. */

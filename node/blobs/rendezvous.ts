@@ -17,3 +17,24 @@ export function rendezvousOwner (key: string, members: readonly string[]): strin
   }
   return best
 }
+
+/**
+ * This node's share of a blob's chunks under rendezvous hashing, remembered while the members stay
+ * the same: the scheduler asks many times a second, the members change rarely.
+ */
+export class RendezvousShares {
+  #key = ''
+  #share = new Uint8Array(0)
+
+  /** 1 for each chunk whose owner among `self` and `others` is `self`. */
+  of (self: string, others: readonly string[], blobKey: string, chunkCount: number): Uint8Array {
+    const members = [self, ...[...others].sort()]
+    const key = `${blobKey}\n${chunkCount}\n${members.join('\n')}`
+    if (key !== this.#key) {
+      this.#key = key
+      this.#share = new Uint8Array(chunkCount)
+      for (let chunk = 0; chunk < chunkCount; chunk++) if (rendezvousOwner(`${blobKey}/${chunk}`, members) === self) this.#share[chunk] = 1
+    }
+    return this.#share
+  }
+}

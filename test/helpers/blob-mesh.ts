@@ -7,12 +7,16 @@ import { openDatabase } from '../../node/db/database.ts'
 import { FleetStore } from '../../node/fleet/fleet-store.ts'
 import { loadNodeIdentity } from '../../node/identity.ts'
 import { silentLogger } from '../../node/log.ts'
-import { Mesh } from '../../node/mesh/mesh.ts'
+import { Mesh, meshTopic } from '../../node/mesh/mesh.ts'
+import { pollUntil } from './poll.ts'
 import { tempDir } from './temp.ts'
-import type { BlobServiceInit } from '../../node/blobs/blob-service.ts'
+import type { BlobServiceInit, ServiceStore } from '../../node/blobs/blob-service.ts'
+import type { BlobId } from '../../protocol/blob-id.ts'
 import type { NodeDatabase } from '../../node/db/database.ts'
 import type { NodeIdentity } from '../../node/identity.ts'
 import type { TestContext } from 'node:test'
+
+const MESH_NAME = 'test-mesh'
 
 export interface TestBlobNode {
   id: string
@@ -31,6 +35,8 @@ export interface BlobNodeOptions extends BlobServiceInit {
   bootstrap?: string[]
   /** Reuse a data folder (a restarted node). */
   dataDir?: string
+  /** The store as the exchange sees it (default exchangeView): a test wraps it to make a lying or failing peer. */
+  storeView?: (store: BlobStore) => ServiceStore
 }
 
 /** Starts a mesh node with a blob store and the blob exchange on loopback; stopped when the test ends. */
@@ -40,7 +46,7 @@ export async function startBlobNode (t: TestContext, options: BlobNodeOptions): 
   const identity = await loadNodeIdentity(dataDir)
   const logger = silentLogger()
   const mesh = new Mesh({
-    name: 'test-mesh',
+    name: MESH_NAME,
     identity,
     db,
     fleet: new FleetStore(db),
@@ -52,7 +58,8 @@ export async function startBlobNode (t: TestContext, options: BlobNodeOptions): 
   })
   await mesh.start()
   const store = await BlobStore.open(db, dataDir)
-  const blobs = new BlobService({ store: exchangeView(store), mesh, self: { id: identity.id, site: options.site }, logger }, options)
+  const view = options.storeView?.(store) ?? exchangeView(store)
+  const blobs = new BlobService({ store: view, mesh, self: { id: identity.id, site: options.site }, logger }, options)
   await blobs.start()
   let stopped = false
   const stop = async (): Promise<void> => {
@@ -73,4 +80,24 @@ export async function connectAll (nodes: TestBlobNode[]): Promise<void> {
       await a.mesh.libp2p?.dial(b.mesh.addresses.map(address => multiaddr(address)))
     }
   }
+}
+
+/** The whole content of a complete blob, read through the store's checking stream. */
+export async function readBlob (node: TestBlobNode, blobId: BlobId): Promise<Buffer> {
+  const stream = await node.store.openRead(blobId)
+  const parts: Buffer[] = []
+  for await (const part of stream) parts.push(part as Buffer)
+  return Buffer.concat(parts)
+}
+
+/**
+ * Waits until, within each group, every node's gossip lists the others on the blobs topic, so a
+ * first advertisement reaches them at once rather than at the next re-advertisement.
+ */
+export async function awaitBlobGossip (...groups: Array<Array<{ mesh: Mesh }>>): Promise<void> {
+  const topic = meshTopic(MESH_NAME, 'blobs')
+  await pollUntil(() => groups.every(group => group.every(({ mesh }) => {
+    const subscribers = new Set(mesh.libp2p?.services.pubsub.getSubscribers(topic).map(peer => peer.toString()))
+    return group.every(other => other.mesh === mesh || subscribers.has(other.mesh.libp2p?.peerId.toString() ?? ''))
+  })) ? true : undefined, 'blob gossip between the nodes')
 }
