@@ -1,4 +1,5 @@
 import { ADMIN_BAD_INPUT_CODES } from '../admin/errors.ts'
+import { PACKAGE_BAD_INPUT_CODES } from '../admin/package-errors.ts'
 
 /** A failure of the node or CLI with a stable `code` that callers and tests branch on. */
 export class NodeError extends Error {
@@ -41,6 +42,7 @@ export function isBadInput (err: unknown): boolean {
   const { name, code } = err as { name?: unknown, code?: unknown }
   if (name === 'FormatError') return true
   if (name === 'AdminError') return ADMIN_BAD_INPUT_CODES.has(code as string)
+  if (name === 'PackageError') return PACKAGE_BAD_INPUT_CODES.has(code as string)
   return name === 'NodeError' && (code === 'ERR_USAGE' || code === 'ERR_CATALOG_SOURCE' || code === 'ERR_MESH_FILE' ||
     code === 'ERR_INVENTORY_SOURCE' || code === 'ERR_CATALOG_OUTDATED' || code === 'ERR_REFUSED')
 }
