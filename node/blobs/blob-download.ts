@@ -22,6 +22,10 @@ export const DEFAULT_PEER_COOLDOWN_MS = 5_000
 export const DEFAULT_WAN_SETTLE_MS = 500
 /** @default 3 s: a download that hears nothing says again that it wants the blob (its first word may have gone out before gossip reached anyone). */
 export const DEFAULT_READVERTISE_IDLE_MS = 3_000
+/** A stream to a peer that has had nothing to do for this long is closed, freeing the peer's upload slot. */
+const IDLE_SESSION_MS = 2_000
+/** @default 1 s before asking again a peer whose upload slots were all taken: a slot frees as soon as any of its peers finishes. */
+export const DEFAULT_BUSY_COOLDOWN_MS = 1_000
 /** At most one scheduling round per this many ms: answers and advertisements arrive in bursts. */
 const MIN_ROUND_MS = 20
 /** How often the scheduler looks again when nothing happened (a holder's advertisement may be late). */
@@ -97,6 +101,10 @@ export class BlobDownload {
   readonly #missing = new Set<number>()
   /** Requests per peer, counted until the answer is stored and paid for, so bandwidth limits hold back new requests. */
   readonly #perPeer = new Map<string, number>()
+  /** When each peer last answered or was asked. */
+  readonly #activeAt = new Map<string, number>()
+  /** When each peer last answered busy (no upload slot free). */
+  readonly #busyAt = new Map<string, number>()
   #chunkCount = 0
   #startedAt = 0
   #advertisedAt = 0
@@ -202,9 +210,11 @@ export class BlobDownload {
         this.#fetch(holder, chunk)
       }
     }
-    // An idle stream holds one of the peer's upload slots (and one of our peersPerBlob) for nothing: give it back.
+    // A stream idle for a while holds one of the peer's upload slots (and one of our peersPerBlob) for nothing: give it back.
+    // Not at once: between two answers a stream is briefly idle, and reopening it costs a slot check that may come back busy.
+    const now = Date.now()
     for (const [peer, session] of this.#sessions) {
-      if ((this.#perPeer.get(peer) ?? 0) > 0) continue
+      if ((this.#perPeer.get(peer) ?? 0) > 0 || now - (this.#activeAt.get(peer) ?? 0) < IDLE_SESSION_MS) continue
       session.close()
       this.#sessions.delete(peer)
     }
@@ -215,11 +225,13 @@ export class BlobDownload {
     if (askedFrom == null) this.#inFlight.set(chunk, askedFrom = new Set())
     askedFrom.add(holder.peer)
     this.#perPeer.set(holder.peer, (this.#perPeer.get(holder.peer) ?? 0) + 1)
+    this.#activeAt.set(holder.peer, Date.now())
     const sameSite = holder.site === this.#c.self.site
     void this.#ask(holder, { kind: 'chunk', digest: this.#o.digest, chunk })
       .then(async answer => { await this.#received(holder, chunk, answer, sameSite) })
       .catch(err => { this.#failed(holder, err) })
       .finally(() => {
+        this.#activeAt.set(holder.peer, Date.now())
         const left = (this.#perPeer.get(holder.peer) ?? 1) - 1
         if (left > 0) this.#perPeer.set(holder.peer, left)
         else this.#perPeer.delete(holder.peer)
@@ -232,6 +244,11 @@ export class BlobDownload {
   async #received (holder: Holder, chunk: number, answer: BlobAnswer, sameSite: boolean): Promise<void> {
     if (answer.status === 'not-held') {
       this.#c.holders.notHeld(this.#o.blobId, holder.peer, chunk)
+      return
+    }
+    if (answer.status === 'busy') {
+      this.#busyAt.set(holder.peer, Date.now())
+      this.#cool(holder.peer, DEFAULT_BUSY_COOLDOWN_MS)
       return
     }
     if (answer.status !== 'ok') {
@@ -273,11 +290,13 @@ export class BlobDownload {
   #failed (holder: Holder, err: unknown): void {
     if (this.#o.signal.aborted) return
     this.#log.debug({ err, peer: holder.peer }, 'chunk request failed; trying other holders')
-    this.#cool(holder.peer)
+    // A busy peer closes the stream after its answer, failing the requests pipelined behind it: that is no stall.
+    const busy = Date.now() - (this.#busyAt.get(holder.peer) ?? 0) < DEFAULT_BUSY_COOLDOWN_MS
+    this.#cool(holder.peer, busy ? DEFAULT_BUSY_COOLDOWN_MS : DEFAULT_PEER_COOLDOWN_MS)
   }
 
-  #cool (peer: string): void {
-    this.#cooldown.set(peer, Date.now() + DEFAULT_PEER_COOLDOWN_MS)
+  #cool (peer: string, ms = DEFAULT_PEER_COOLDOWN_MS): void {
+    this.#cooldown.set(peer, Date.now() + ms)
     this.#sessions.get(peer)?.close()
     this.#sessions.delete(peer)
   }

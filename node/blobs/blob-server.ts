@@ -8,8 +8,8 @@ import type { Logger } from '../log.ts'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 
 export const BLOB_PROTOCOL = '/patchmesh/blob/1.0.0'
-/** @default 8 peers served at once; more wait their turn with another holder. */
-export const DEFAULT_UPLOAD_SLOTS = 8
+/** @default 16 peers served at once; more are told "busy" and try another holder. */
+export const DEFAULT_UPLOAD_SLOTS = 16
 /** @default 30 s without a request and a stream is closed, so an idle client does not hold a slot. */
 export const DEFAULT_BLOB_IDLE_TIMEOUT_MS = 30_000
 /** @default 30 s to hand one answer to a client that does not read. */
