@@ -48,8 +48,9 @@ export async function begin (ctx: BlobContext, blobId: BlobId, indexBytes: Uint8
 
 /**
  * Stores one chunk of a partial blob after checking it against the index; bad bytes throw
- * ERR_CHUNK_CORRUPT and nothing is written. The data is synced to disk before the chunk map
- * records it, so a recorded chunk survives a crash or power cut without being re-checked.
+ * ERR_CHUNK_CORRUPT and nothing is written. The data is not synced chunk by chunk: the store checks
+ * every recorded chunk of a partial blob again when it opens (reconcile), and finish() checks the
+ * whole file before it counts as complete.
  */
 export async function writeChunk (ctx: BlobContext, blobId: BlobId, n: number, bytes: Uint8Array): Promise<WriteChunkResult> {
   return await ctx.locks.run(blobId, async () => {
@@ -61,7 +62,6 @@ export async function writeChunk (ctx: BlobContext, blobId: BlobId, n: number, b
     const file = await open(ctx.layout.partial(blobId), PARTIAL_OPEN_FLAGS, 0o600)
     try {
       await writeFully(file, bytes, chunkRange(index, n).offset)
-      await file.datasync()
     } finally {
       await file.close()
     }
@@ -98,6 +98,13 @@ export async function finish (ctx: BlobContext, blobId: BlobId, signal?: AbortSi
     if (sameDigest(digest, parseBlobId(blobId))) {
       // Bytes past the end are never part of the blob; cut them so the file is exactly the blob.
       await truncate(partial, record.size)
+      // One sync for the whole blob, instead of one per chunk, before it counts as complete.
+      const file = await open(partial, 'r+')
+      try {
+        await file.datasync()
+      } finally {
+        await file.close()
+      }
       await durableRename(partial, ctx.layout.complete(blobId))
       await ctx.records.set(blobId, asComplete(record))
       ctx.events.emit('complete', { blobId })

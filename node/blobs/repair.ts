@@ -75,14 +75,20 @@ export async function verifyBlob (ctx: BlobContext, blobId: BlobId, signal?: Abo
 /**
  * Brings records and files back in line after a crash, before the store is used: each step that
  * moves a file is a rename followed by a record update, so a crash between the two is visible
- * here as a file in the other place. Files no record names are removed.
+ * here as a file in the other place. Files no record names are removed. Held chunks of partial
+ * blobs are read back and checked.
  */
 export async function reconcile (ctx: BlobContext): Promise<void> {
   const records = await ctx.records.all()
   for (const [blobId, record] of records) {
     const complete = ctx.layout.complete(blobId)
     const partial = ctx.layout.partial(blobId)
-    if (await exists(record.complete ? complete : partial)) continue
+    if (await exists(record.complete ? complete : partial)) {
+      // Chunks of a partial blob are written without a sync each (a sync per chunk made downloads disk-bound):
+      // after a crash a recorded chunk may not have reached the disk, so every held one is checked again.
+      if (!record.complete) await verifyBlob(ctx, blobId)
+      continue
+    }
     if (!record.complete && await exists(complete)) {
       // finish() renames only after the whole-file check passed.
       await ctx.records.set(blobId, asComplete(record))
