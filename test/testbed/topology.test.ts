@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { payloadBytes } from '../bench/testbed/counters.ts'
 import { runDistribution } from '../bench/testbed/distribution.ts'
 import { writeRandomFile } from '../bench/testbed/file.ts'
 import { PROCESS_PREFIX, listNamespaces, missingPrograms, testbedUnsupported } from '../bench/testbed/netns.ts'
 import { centralHttp } from '../bench/testbed/systems/central-http.ts'
+import { patchmesh } from '../bench/testbed/systems/patchmesh.ts'
 import { destroyAllSync, planTestbed } from '../bench/testbed/topology.ts'
 import { tempDir } from '../helpers/temp.ts'
 
@@ -51,5 +53,33 @@ test('a 1-branch testbed with a shaped WAN link moves a file to every node throu
   // The distribution-point model's truth: the branch pulls one whole copy per node across its WAN link.
   const branch = result.wan.find(w => w.site === 'b1')
   assert.ok(branch !== undefined && branch.in.bytes >= NODES * FILE_BYTES, `WAN bytes into b1: ${branch?.in.bytes}`)
+  assert.deepEqual((await listNamespaces()).filter(ns => ns.startsWith(PROCESS_PREFIX)), [])
+})
+
+test('a 1-branch testbed with a shaped WAN link moves a 5 MB blob to every patchmesh node, pulling at most 1.2 copies into the branch', async (t) => {
+  const unsupported = await testbedUnsupported()
+  if (unsupported !== undefined) return t.skip('needs root and ip netns')
+  const missing = await missingPrograms(['curl', 'tc', 'ss'])
+  if (missing.length > 0) return t.skip(`needs ${missing.join(', ')} (apt-get install curl iproute2)`)
+  process.on('exit', destroyAllSync)
+  t.after(() => { process.off('exit', destroyAllSync) })
+
+  const dir = await tempDir(t, 'patchmesh-testbed-')
+  const file = await writeRandomFile(join(dir, 'patch.bin'), FILE_BYTES)
+  const result = await runDistribution(patchmesh(), {
+    spec: { hqNodes: 1, branches: 1, nodesPerBranch: NODES, wanBitPerS: 20e6 },
+    file,
+    dir: join(dir, 'patchmesh'),
+    deadlineMs: 180_000,
+    signal: AbortSignal.timeout(300_000)
+  })
+
+  assert.equal(result.complete, NODES, `nodes failed: ${JSON.stringify(result.nodes.filter(n => n.completedMs === undefined))}`)
+  assert.equal(result.identical, NODES)
+  const branch = result.wan.find(w => w.site === 'b1')
+  assert.ok(branch !== undefined)
+  const payload = payloadBytes(branch.in)
+  t.diagnostic(`TCP payload into the branch: ${payload} bytes = ${(payload / FILE_BYTES).toFixed(2)} × F`)
+  assert.ok(payload <= 1.2 * FILE_BYTES, `TCP payload into b1: ${payload} bytes, over 1.2 × F`)
   assert.deepEqual((await listNamespaces()).filter(ns => ns.startsWith(PROCESS_PREFIX)), [])
 })
