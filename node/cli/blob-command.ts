@@ -1,6 +1,7 @@
-import { open, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { parseCommand, usageError } from './args.ts'
 import { controlTarget, getFromNode, sendToNode } from './node-client.ts'
+import { uploadFile } from './package-upload.ts'
 import { ProgressBar, formatBytes } from './progress.ts'
 import { renderTable } from './table.ts'
 import { NodeError } from '../errors.ts'
@@ -9,8 +10,6 @@ import type { CliIo } from './io.ts'
 
 /** How often `blob get` asks the node how far it got. */
 const POLL_INTERVAL_MS = 250
-/** An upload to the local node of a multi-gigabyte file takes minutes, not hours. */
-const UPLOAD_TIMEOUT_MS = 60 * 60_000
 
 const NODE_OPTIONS = `  --data DIR         the local node's data folder, for its address and control token
                      (default: $PATCHMESH_DATA or ./data)
@@ -58,16 +57,10 @@ export async function blobAddCommand (argv: string[], io: CliIo): Promise<number
     return 0
   }
   const path = positionals[0] as string
-  const size = await stat(path).then(s => s.size, (err: Error) => { throw new NodeError('ERR_USAGE', `${addSpec.name}: cannot read ${path}: ${err.message}`) })
+  await stat(path).catch((err: Error) => { throw new NodeError('ERR_USAGE', `${addSpec.name}: cannot read ${path}: ${err.message}`) })
   const target = await controlTarget({ node: values.node, data: values.data, tokenFile: values['token-file'] })
-  const file = await open(path, 'r')
-  try {
-    const body = file.readableWebStream() as ReadableStream
-    const imported = await sendToNode<{ blobId: string, indexId: string, size: number, chunkCount: number, stored: boolean }>(target, 'PUT', '/api/v1/control/blobs', body, io.signal, UPLOAD_TIMEOUT_MS, { 'content-length': String(size) })
-    io.out(values.json === true ? JSON.stringify(imported, null, 2) : `${imported.blobId}\n  index ${imported.indexId}, ${formatBytes(imported.size)} in ${imported.chunkCount} chunks${imported.stored ? '' : ' (already held)'}`)
-  } finally {
-    await file.close()
-  }
+  const imported = await uploadFile(target, path, io.signal)
+  io.out(values.json === true ? JSON.stringify(imported, null, 2) : `${imported.blobId}\n  index ${imported.indexId}, ${formatBytes(imported.size)} in ${imported.chunkCount} chunks${imported.stored ? '' : ' (already held)'}`)
   return 0
 }
 
