@@ -118,9 +118,7 @@ describe('key files', () => {
   for (const [what, [change, pattern]] of Object.entries(malformed)) {
     it(`refuses a key file with ${what}, naming the file and field`, async (t) => {
       const path = await variant(t, change)
-      const started = performance.now()
       const error = await rejects(() => readKeyFile(path, PASSPHRASE), 'ERR_KEY_FILE')
-      assert.ok(performance.now() - started < 1000, 'refused before any key derivation')
       assert.ok(error.message.startsWith(`${path}: `), error.message)
       assert.match(error.message, pattern)
     })

@@ -142,9 +142,7 @@ describe('status record: limits', () => {
 
   it('stops inflating a decompression bomb at the inflate limit', () => {
     const bomb = deflateRawSync(Buffer.alloc(8 * MAX_INFLATED_STATUS_BYTES, 0x20), { level: 9 })
-    const started = performance.now()
     refuses(sealEnvelope(bomb, me.key), 'ERR_TOO_LARGE')
-    assert.ok(performance.now() - started < 1000, 'refused quickly')
   })
 
   it('refuses a truncated envelope', () => {
