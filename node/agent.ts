@@ -154,6 +154,7 @@ export class PatchmeshNode {
           seq: nextStatusSeq(await fleet.seq(identity.id), Date.now()),
           site,
           agentVersion: AGENT_VERSION,
+          addresses: mesh.addresses,
           now: new Date()
         })
         await mesh.publishStatus(encodeStatusRecord(record, identity.signingKey))

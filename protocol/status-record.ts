@@ -1,4 +1,5 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
+import { multiaddr } from '@multiformats/multiaddr'
 import { base58btc } from 'multiformats/bases/base58'
 import { identity } from 'multiformats/hashes/identity'
 import { SEVERITIES } from './catalog.ts'
@@ -23,6 +24,12 @@ export interface StatusRecord {
   versionId: string
   /** Empty when the node was given no site. */
   site: string
+  /**
+   * Where the node accepts peers: up to MAX_STATUS_ADDRESSES multiaddrs in canonical form, without
+   * /p2p/ID (the record names the node) or, if given, ending in this node's own /p2p/ID. Other
+   * nodes dial them by peer id, so peers meet without mDNS. Empty when the node listens nowhere.
+   */
+  addresses: string[]
   agentVersion: string
   /** The catalog the scan used; null before the node's first scan. */
   catalog: { id: string, version: number } | null
@@ -49,11 +56,15 @@ export const MAX_STATUS_RECORD_BYTES = 64 * 1024
 export const MAX_INFLATED_STATUS_BYTES = 1024 * 1024
 export const MAX_MISSING_IDS = 100_000
 export const MAX_STATUS_ID_CHARS = 128
+/** @default 8 addresses: a computer's interfaces, both IP families, a few ports. */
+export const MAX_STATUS_ADDRESSES = 8
+/** @default 256 characters: /dns4/ with a 253-character name and a port still fits. */
+export const MAX_STATUS_ADDRESS_CHARS = 256
 const MAX_HOST_CHARS = 255
 const MAX_NAME_CHARS = 64
 const MAX_TIMESTAMP_CHARS = 32
 
-const RECORD_FIELDS = ['mesh', 'node', 'seq', 'host', 'os', 'versionId', 'site', 'agentVersion', 'catalog', 'summary', 'missingBySeverity', 'missing', 'scannedAt', 'publishedAt']
+const RECORD_FIELDS = ['mesh', 'node', 'seq', 'host', 'os', 'versionId', 'site', 'addresses', 'agentVersion', 'catalog', 'summary', 'missingBySeverity', 'missing', 'scannedAt', 'publishedAt']
 const CATALOG_FIELDS = ['id', 'version']
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/
 /** libp2p's protobuf PublicKey header: field 1 (type) = 1 (Ed25519), field 2 (data), 32 bytes. */
@@ -160,6 +171,8 @@ function readRecord (value: unknown, source: string): StatusRecord {
     os: text(fields.os, 'os', 0, MAX_NAME_CHARS, source),
     versionId: text(fields.versionId, 'versionId', 0, MAX_NAME_CHARS, source),
     site: text(fields.site, 'site', 0, MAX_NAME_CHARS, source),
+    // fields.node was checked just above: literal properties are evaluated in order.
+    addresses: readAddresses(fields.addresses, String(fields.node), source),
     agentVersion: text(fields.agentVersion, 'agentVersion', 1, MAX_NAME_CHARS, source),
     catalog: readCatalog(fields.catalog, source),
     summary: readSummary(fields.summary, source),
@@ -213,6 +226,41 @@ function readMissing (value: unknown, source: string): string[] {
     seen.add(id)
   }
   return [...seen]
+}
+
+function readAddresses (value: unknown, node: string, source: string): string[] {
+  if (!Array.isArray(value) || value.length > MAX_STATUS_ADDRESSES) throw schemaError(source, 'addresses', `a list of at most ${MAX_STATUS_ADDRESSES} multiaddrs`)
+  const seen = new Set<string>()
+  for (let i = 0; i < value.length; i++) {
+    const field = `addresses[${i}]`
+    const address = text(value[i], field, 1, MAX_STATUS_ADDRESS_CHARS, source)
+    const problem = addressProblem(address, node)
+    if (problem !== undefined) throw schemaError(source, field, `a multiaddr such as /ip4/192.0.2.10/tcp/4001; ${problem}`)
+    if (seen.has(address)) throw new FormatError('ERR_DUPLICATE_ID', `field "${field}": address ${address} is listed twice`, { source })
+    seen.add(address)
+  }
+  return [...seen]
+}
+
+/** Why `address` is not one address of `node` in canonical multiaddr form, or undefined when it is. */
+function addressProblem (address: string, node: string): string | undefined {
+  let canonical: string
+  let components
+  try {
+    const parsed = multiaddr(address)
+    // Reading the bytes checks values the string parser lets through, such as a malformed peer id.
+    void parsed.bytes
+    canonical = parsed.toString()
+    components = parsed.getComponents()
+  } catch {
+    return 'got a string that does not parse as one'
+  }
+  // One spelling per address, as for timestamps: the same address always compares equal.
+  if (canonical !== address) return `got a non-canonical spelling of ${canonical.slice(0, 80)}`
+  const p2p = components.findIndex(c => c.name === 'p2p')
+  if (p2p === -1) return undefined
+  if (p2p !== components.length - 1 || components[p2p]?.value !== node) return 'its /p2p/ part, if any, must end it and name the record\'s node'
+  return undefined
 }
 
 function exactObject (value: unknown, field: string, keys: readonly string[], source: string): Record<string, unknown> {

@@ -26,6 +26,9 @@ export interface FleetEntry extends FleetRecord {
 
 export type OfferResult = 'stored' | 'stale-seq'
 
+/** Told of every record the fleet view stores, after it is stored; must not throw (a throw is swallowed). */
+export type StoredListener = (record: StatusRecord) => void
+
 export interface FleetListOptions {
   /** Epoch milliseconds to judge staleness against. */
   now: number
@@ -51,6 +54,7 @@ export class FleetStore {
   #seqs?: Promise<Map<string, number>>
   /** Offers run one at a time, so two records of one node cannot both pass the seq check. */
   #queue: Promise<unknown> = Promise.resolve()
+  readonly #listeners = new Set<StoredListener>()
 
   constructor (db: NodeDatabase) {
     this.#entries = sublevel(db, 'fleet')
@@ -65,6 +69,12 @@ export class FleetStore {
     const run = this.#queue.then(async () => await this.#store(bytes, record, now))
     this.#queue = run.catch(() => {})
     return await run
+  }
+
+  /** Calls `listener` with every record stored from now on (peer introductions, for one); returns the unsubscribe. */
+  onStored (listener: StoredListener): () => void {
+    this.#listeners.add(listener)
+    return () => { this.#listeners.delete(listener) }
   }
 
   /** The record held for a node, if any. */
@@ -103,6 +113,13 @@ export class FleetStore {
     const entry: StoredEntry = { bytes: Buffer.from(bytes).toString('base64'), record, receivedAt: new Date(now).toISOString() }
     await this.#entries.put(record.node, entry)
     seqs.set(record.node, record.seq)
+    for (const listener of this.#listeners) {
+      try {
+        listener(record)
+      } catch {
+        // A listener's failure is its own; the record is stored either way.
+      }
+    }
     return 'stored'
   }
 

@@ -1,4 +1,5 @@
 import { stateAt } from '../../protocol/scan-result.ts'
+import { advertisedAddresses } from './addresses.ts'
 import type { CompiledCatalog } from '../../protocol/compiled-catalog.ts'
 import type { ScanRecord } from '../../protocol/scan-result.ts'
 import type { StatusRecord } from '../../protocol/status-record.ts'
@@ -10,6 +11,11 @@ export interface StatusContext {
   site: string
   agentVersion: string
   now: Date
+  /**
+   * Where this node listens, as libp2p reports it (Mesh#addresses); the record carries the ones
+   * other computers can dial (see advertisedAddresses), so peers introduce each other. @default []
+   */
+  addresses?: ReadonlyArray<string>
 }
 
 /** The compact status a node gossips for its latest scan: counts and the ids of missing patches. */
@@ -35,6 +41,7 @@ export function statusRecordOf (scan: ScanRecord, catalog: CompiledCatalog | und
     os,
     versionId,
     site: context.site,
+    addresses: advertisedAddresses(context.addresses ?? []),
     agentVersion: context.agentVersion,
     catalog: scan.catalog,
     summary: scan.summary,

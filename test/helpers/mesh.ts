@@ -1,8 +1,10 @@
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase } from '../../node/db/database.ts'
 import { FleetStore } from '../../node/fleet/fleet-store.ts'
 import { loadNodeIdentity } from '../../node/identity.ts'
 import { silentLogger } from '../../node/log.ts'
+import { advertisedAddresses } from '../../node/mesh/addresses.ts'
 import { Mesh } from '../../node/mesh/mesh.ts'
 import { encodeStatusRecord } from '../../protocol/status-record.ts'
 import { tempDir } from './temp.ts'
@@ -14,7 +16,7 @@ export interface TestMeshNode {
   mesh: Mesh
   fleet: FleetStore
   identity: NodeIdentity
-  /** Publishes a status record of this node with the given seq and missing patches. */
+  /** Publishes a status record of this node with the given seq and missing patches, and its listen addresses, as the agent does. */
   publish: (seq: number, missing?: string[]) => Promise<Uint8Array>
 }
 
@@ -41,15 +43,17 @@ export async function startMeshNode (t: TestContext, options: { name?: string, b
     await db.close()
   })
   const publish = async (seq: number, missing: string[] = []): Promise<Uint8Array> => {
-    const bytes = encodeStatusRecord(statusRecord(identity.id, seq, missing, options.name ?? 'test-mesh'), identity.signingKey)
+    // This computer's host name, as a dpkg inventory gives it: peers on this host may dial its loopback addresses.
+    const own = { host: hostname(), addresses: advertisedAddresses(mesh.addresses) }
+    const bytes = encodeStatusRecord(statusRecord(identity.id, seq, missing, options.name ?? 'test-mesh', own), identity.signingKey)
     await mesh.publishStatus(bytes)
     return bytes
   }
   return { mesh, fleet, identity, publish }
 }
 
-/** A plausible status record for a test node. */
-export function statusRecord (node: string, seq: number, missing: string[] = [], mesh = 'test-mesh'): StatusRecord {
+/** A plausible status record for a test node, changed by `overrides`. */
+export function statusRecord (node: string, seq: number, missing: string[] = [], mesh = 'test-mesh', overrides: Partial<StatusRecord> = {}): StatusRecord {
   return {
     mesh,
     node,
@@ -58,13 +62,15 @@ export function statusRecord (node: string, seq: number, missing: string[] = [],
     os: 'debian',
     versionId: '12',
     site: '',
+    addresses: [],
     agentVersion: '0.1.0',
     catalog: { id: 'test-catalog', version: 1 },
     summary: { missing: missing.length, superseded: 0, installed: 3, 'not-applicable': 10 },
     missingBySeverity: missing.length > 0 ? { critical: missing.length } : {},
     missing,
     scannedAt: new Date().toISOString(),
-    publishedAt: new Date().toISOString()
+    publishedAt: new Date().toISOString(),
+    ...overrides
   }
 }
 

@@ -39,6 +39,7 @@ export function statusRecord (node: TestNode, overrides: Partial<StatusRecord> =
     os: 'debian',
     versionId: '12',
     site: 'berlin',
+    addresses: ['/ip4/192.0.2.10/tcp/4001', '/ip6/2001:db8::10/tcp/4001'],
     agentVersion: '0.1.0',
     catalog: { id: 'patchmesh-example', version: 12 },
     summary: { missing: 2, superseded: 1, installed: 5, 'not-applicable': 14 },

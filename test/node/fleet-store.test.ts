@@ -119,3 +119,17 @@ test('digest lists [node, seq] for every node held', async (t) => {
   await fleet.offer(encodedRecord(a, { seq: 4 }), NOW)
   assert.deepEqual(new Map(await fleet.digest()), new Map([[a.id, 4], [b.id, 9]]))
 })
+
+test('onStored listeners hear of every stored record, not of replays, until they unsubscribe', async (t) => {
+  const { fleet } = await openStore(t)
+  const node = testNode()
+  const heard: number[] = []
+  const unsubscribe = fleet.onStored(record => { heard.push(record.seq) })
+  fleet.onStored(() => { throw new Error('a failing listener') })
+  assert.equal(await fleet.offer(encodedRecord(node, { seq: 1 }), NOW), 'stored')
+  await fleet.offer(encodedRecord(node, { seq: 1 }), NOW)
+  assert.equal(await fleet.offer(encodedRecord(node, { seq: 2 }), NOW), 'stored')
+  unsubscribe()
+  await fleet.offer(encodedRecord(node, { seq: 3 }), NOW)
+  assert.deepEqual(heard, [1, 2])
+})

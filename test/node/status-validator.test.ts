@@ -55,6 +55,13 @@ test('bytes that are not a status record are rejected as malformed', async (t) =
   assertVerdict(await validate(new TextEncoder().encode('{"hello": "mesh"}')), 'reject', 'malformed')
 })
 
+test('a record whose address is not a multiaddr is rejected as malformed and not stored', async (t) => {
+  const { fleet, validate } = await setup(t)
+  const node = testNode()
+  assertVerdict(await validate(sealEnvelope(statusRecord(node, { addresses: ['192.0.2.10:4001'] }), node.key)), 'reject', 'malformed')
+  assert.equal(await fleet.seq(node.id), undefined)
+})
+
 test('a record with a bad signature is rejected and not stored', async (t) => {
   const { fleet, validate } = await setup(t)
   const node = testNode()

@@ -5,7 +5,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { FormatError } from '../../protocol/errors.ts'
 import {
-  MAX_INFLATED_STATUS_BYTES, MAX_MISSING_IDS, MAX_STATUS_RECORD_BYTES, decodeStatusRecord, encodeStatusRecord,
+  MAX_INFLATED_STATUS_BYTES, MAX_MISSING_IDS, MAX_STATUS_ADDRESSES, MAX_STATUS_ADDRESS_CHARS, MAX_STATUS_RECORD_BYTES, decodeStatusRecord, encodeStatusRecord,
   nextStatusSeq, peerIdFromEd25519PublicKey
 } from '../../protocol/status-record.ts'
 import { encodedRecord, sealEnvelope, statusRecord, testNode } from '../helpers/status-records.ts'
@@ -192,7 +192,20 @@ describe('status record: schema', () => {
     ['a scannedAt that is not a timestamp', r => { r.scannedAt = 'yesterday' }, 'scannedAt'],
     ['a publishedAt without a time', r => { r.publishedAt = '2026-11-01' }, 'publishedAt'],
     ['a publishedAt on a day that does not exist', r => { r.publishedAt = '2026-02-30T00:00:00.000Z' }, 'publishedAt'],
-    ['a publishedAt with an offset instead of Z', r => { r.publishedAt = '2026-11-01T13:00:00.000+01:00' }, 'publishedAt']
+    ['a publishedAt with an offset instead of Z', r => { r.publishedAt = '2026-11-01T13:00:00.000+01:00' }, 'publishedAt'],
+    ['a record without addresses', r => { delete r.addresses }, 'record'],
+    ['addresses that are not a list', r => { r.addresses = '/ip4/192.0.2.10/tcp/4001' }, 'addresses'],
+    ['more addresses than the limit', r => { r.addresses = Array.from({ length: MAX_STATUS_ADDRESSES + 1 }, (_, i) => `/ip4/192.0.2.10/tcp/${4001 + i}`) }, 'addresses'],
+    ['an address that is a number', r => { r.addresses = ['/ip4/192.0.2.10/tcp/4001', 4001] }, 'addresses[1]'],
+    ['an empty address', r => { r.addresses = [''] }, 'addresses[0]'],
+    ['an address longer than the limit', r => { r.addresses = [`/dns4/${'a'.repeat(MAX_STATUS_ADDRESS_CHARS)}.example/tcp/4001`] }, 'addresses[0]'],
+    ['an address that is not a multiaddr', r => { r.addresses = ['/ip4/192.0.2.10/tcp/4001', '192.0.2.11:4001'] }, 'addresses[1]'],
+    ['an address with an unknown protocol', r => { r.addresses = ['/ipx/192.0.2.10/tcp/4001'] }, 'addresses[0]'],
+    ['an address with an impossible value', r => { r.addresses = ['/ip4/192.0.2.300/tcp/4001'] }, 'addresses[0]'],
+    ['an address spelt in a non-canonical way', r => { r.addresses = ['/ip6/2001:db8:0:0:0:0:0:10/tcp/4001'] }, 'addresses[0]'],
+    ['an address with a line break', r => { r.addresses = ['/ip4/192.0.2.10/tcp/4001\n'] }, 'addresses[0]'],
+    ['an address of another peer', r => { r.addresses = [`/ip4/192.0.2.10/tcp/4001/p2p/${other.id}`] }, 'addresses[0]'],
+    ['an address with a /p2p part in the middle', r => { r.addresses = [`/ip4/192.0.2.10/p2p/${me.id}/tcp/4001`] }, 'addresses[0]']
   ]
   for (const [what, change, field] of violations) {
     it(`refuses ${what} with ERR_SCHEMA naming "${field}"`, () => {
@@ -207,6 +220,25 @@ describe('status record: schema', () => {
 
   it('refuses a patch id listed twice with ERR_DUPLICATE_ID', () => {
     refuses(sealedWith(r => { r.missing = ['PMSA-2026-0152-deb12', 'PMSA-2026-0152-deb12'] }), 'ERR_DUPLICATE_ID')
+  })
+
+  it('refuses an address listed twice with ERR_DUPLICATE_ID naming it', () => {
+    const err = refuses(sealedWith(r => { r.addresses = ['/ip4/192.0.2.10/tcp/4001', '/ip4/192.0.2.10/tcp/4001'] }), 'ERR_DUPLICATE_ID')
+    assert.match(err.message, /field "addresses\[1\]"/)
+  })
+})
+
+describe('status record: addresses', () => {
+  it('carries no addresses, or up to the limit, with or without the node\'s own /p2p part', () => {
+    const full = Array.from({ length: MAX_STATUS_ADDRESSES }, (_, i) => `/ip4/192.0.2.${10 + i}/tcp/4001`)
+    for (const addresses of [[], full, [`/ip4/192.0.2.10/tcp/4001/p2p/${me.id}`], ['/ip6/::1/tcp/4001', '/dns4/fs01.branch.example/tcp/4001']]) {
+      const record = statusRecord(me, { addresses })
+      assert.deepEqual(decodeStatusRecord(encodeStatusRecord(record, me.key)), record)
+    }
+  })
+
+  it('refuses to encode a record whose address does not parse', () => {
+    assert.throws(() => encodeStatusRecord(statusRecord(me, { addresses: ['not an address'] }), me.key), { code: 'ERR_SCHEMA' })
   })
 })
 
