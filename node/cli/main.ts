@@ -1,44 +1,33 @@
 #!/usr/bin/env node
 import { isBadInput } from '../errors.ts'
 import { AGENT_VERSION } from '../version.ts'
-import { adminInitCommand } from './admin-command.ts'
-import { blobAddCommand, blobGetCommand } from './blob-command.ts'
-import { catalogPublishCommand } from './catalog-command.ts'
-import { keyNewCommand } from './key-command.ts'
-import { meshProposeCommand, meshShowCommand, meshSignCommand } from './mesh-command.ts'
 import { usageError } from './args.ts'
-import { nodeStartCommand } from './node-command.ts'
-import { packageAddCommand } from './package-add.ts'
-import { packageCreateCommand, packageRemoveCommand, packageShowCommand } from './package-command.ts'
-import { packageSetCommand } from './package-set.ts'
-import { packagePublishCommand, packageSignCommand } from './package-sign.ts'
-import { requiredCommand } from './required-command.ts'
-import { scanCommand } from './scan-command.ts'
-import { statusCommand } from './status-command.ts'
+import { enableOwnCompileCache } from './compile-cache.ts'
 import type { CliIo } from './io.ts'
 
 type Command = (argv: string[], io: CliIo) => Promise<number>
 
-const COMMANDS: Record<string, Command> = {
-  scan: scanCommand,
-  'node start': nodeStartCommand,
-  status: statusCommand,
-  'admin init': adminInitCommand,
-  'admin catalog publish': catalogPublishCommand,
-  'admin key new': keyNewCommand,
-  'admin mesh propose': meshProposeCommand,
-  'admin mesh sign': meshSignCommand,
-  'admin mesh show': meshShowCommand,
-  'admin required': requiredCommand,
-  'admin package create': packageCreateCommand,
-  'admin package add': packageAddCommand,
-  'admin package set': packageSetCommand,
-  'admin package remove': packageRemoveCommand,
-  'admin package show': packageShowCommand,
-  'admin package sign': packageSignCommand,
-  'admin package publish': packagePublishCommand,
-  'blob add': blobAddCommand,
-  'blob get': blobGetCommand
+/** Each command's module is imported when that command runs: `node start` loads no admin, package or scan code. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  scan: async () => (await import('./scan-command.ts')).scanCommand,
+  'node start': async () => (await import('./node-command.ts')).nodeStartCommand,
+  status: async () => (await import('./status-command.ts')).statusCommand,
+  'admin init': async () => (await import('./admin-command.ts')).adminInitCommand,
+  'admin catalog publish': async () => (await import('./catalog-command.ts')).catalogPublishCommand,
+  'admin key new': async () => (await import('./key-command.ts')).keyNewCommand,
+  'admin mesh propose': async () => (await import('./mesh-command.ts')).meshProposeCommand,
+  'admin mesh sign': async () => (await import('./mesh-command.ts')).meshSignCommand,
+  'admin mesh show': async () => (await import('./mesh-command.ts')).meshShowCommand,
+  'admin required': async () => (await import('./required-command.ts')).requiredCommand,
+  'admin package create': async () => (await import('./package-command.ts')).packageCreateCommand,
+  'admin package add': async () => (await import('./package-add.ts')).packageAddCommand,
+  'admin package set': async () => (await import('./package-set.ts')).packageSetCommand,
+  'admin package remove': async () => (await import('./package-command.ts')).packageRemoveCommand,
+  'admin package show': async () => (await import('./package-command.ts')).packageShowCommand,
+  'admin package sign': async () => (await import('./package-sign.ts')).packageSignCommand,
+  'admin package publish': async () => (await import('./package-sign.ts')).packagePublishCommand,
+  'blob add': async () => (await import('./blob-command.ts')).blobAddCommand,
+  'blob get': async () => (await import('./blob-command.ts')).blobGetCommand
 }
 
 const HELP = `Usage: patchmesh <command> [options]
@@ -82,8 +71,8 @@ export async function runCli (argv: string[], io: CliIo): Promise<number> {
     }
     // The longest command name that the words start with: "admin catalog publish" before "admin init".
     for (let words = 3; words >= 1; words--) {
-      const command = COMMANDS[argv.slice(0, words).join(' ')]
-      if (command != null) return await command(argv.slice(words), io)
+      const load = COMMANDS[argv.slice(0, words).join(' ')]
+      if (load != null) return await (await load())(argv.slice(words), io)
     }
     const group = Object.keys(COMMANDS).filter(name => name.startsWith(`${first} `))
     throw usageError('patchmesh', group.length > 0
@@ -96,6 +85,8 @@ export async function runCli (argv: string[], io: CliIo): Promise<number> {
 }
 
 if (import.meta.main) {
+  // Before any command's modules are imported, so that they come from the cache.
+  enableOwnCompileCache()
   const controller = new AbortController()
   let signals = 0
   const onSignal = (): void => {

@@ -159,6 +159,7 @@ export async function run (argv: string[]): Promise<void> {
       deadlineMs,
       changes: changeResults,
       idleSeconds,
+      bootstrapNodes: Math.min(2, n),
       idle,
       rssAfterConvergence,
       rssAfterIdle,

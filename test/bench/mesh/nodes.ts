@@ -101,7 +101,9 @@ export class NodeProcesses {
       throw new Error(`node ${spec.index} ${how}; its log (${logPath}) ends:\n${await logTail(logPath)}`)
     }
     const startedAt = performance.now()
-    const info = await getJson<{ addresses: string[] }>(`${runtime.url}/api/v1/node`, signal)
+    // Asked again until the start deadline: on a loaded machine one answer may take longer than a request's timeout.
+    const info = await pollFor(async () => await getJson<{ addresses: string[] }>(`${runtime.url}/api/v1/node`, signal), { intervalMs: 50, deadline: spawnedAt + timeoutMs, signal })
+    if (info === undefined) throw new Error(`node ${spec.index} did not answer /api/v1/node within ${timeoutMs} ms; its log (${logPath}) ends:\n${await logTail(logPath)}`)
     return {
       ...spec,
       id: runtime.id,

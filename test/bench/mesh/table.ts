@@ -20,6 +20,8 @@ export interface MeshMeasurements {
   deadlineMs: number
   changes: Array<{ target: number, publishedMs?: number, shownMs: Array<number | undefined> }>
   idleSeconds: number
+  /** The first this many nodes are the bootstrap nodes every other node dials at start. */
+  bootstrapNodes: number
   /** Per node, over the idle window. */
   idle: Array<{ payloadBytesPerS: number, wireBytesPerS: number, cpuPercent: number, connections: number }>
   rssAfterConvergence: number[]
@@ -66,8 +68,12 @@ export function meshRows (m: MeshMeasurements): BenchRow[] {
     { metric: 'idle traffic per node, with TCP/IP headers (mean / max)', value: pair(m.idle.map(i => i.wireBytesPerS), kbps, mean, max) },
     { metric: 'idle CPU per node (mean / max)', value: pair(m.idle.map(i => i.cpuPercent), v => `${v.toFixed(1)} %`, mean, max) },
     { metric: 'libp2p connections per node (mean / max)', value: pair(m.idle.map(i => i.connections), v => v.toFixed(1), mean, max) },
+    // The bootstrap nodes apart: every node dials them at start, so they carry what the others do not.
+    { metric: `idle traffic, the ${m.bootstrapNodes} bootstrap nodes / the others (mean / max)`, value: `${pair(payload.slice(0, m.bootstrapNodes), kbps, mean, max)}; ${pair(payload.slice(m.bootstrapNodes), kbps, mean, max)}` },
+    { metric: 'libp2p connections, bootstrap nodes / the others (mean / max)', value: `${pair(m.idle.slice(0, m.bootstrapNodes).map(i => i.connections), v => v.toFixed(1), mean, max)}; ${pair(m.idle.slice(m.bootstrapNodes).map(i => i.connections), v => v.toFixed(1), mean, max)}` },
     { metric: 'memory (RSS) per node after the convergence phase (mean / max)', value: pair(m.rssAfterConvergence, mb, mean, max), goal: `< ${mb(MEMORY_GOAL_BYTES)}`, met: max(m.rssAfterConvergence) < MEMORY_GOAL_BYTES },
     { metric: `memory (RSS) per node after ${m.idleSeconds} s idle (mean / max)`, value: pair(m.rssAfterIdle, mb, mean, max), goal: `< ${mb(MEMORY_GOAL_BYTES)}`, met: max(m.rssAfterIdle) < MEMORY_GOAL_BYTES },
+    { metric: 'memory (RSS) after idle, bootstrap nodes / the others (mean / max)', value: `${pair(m.rssAfterIdle.slice(0, m.bootstrapNodes), mb, mean, max)}; ${pair(m.rssAfterIdle.slice(m.bootstrapNodes), mb, mean, max)}` },
     { metric: 'nodes that exited 0 on SIGTERM', value: `${m.stopped.clean}/${m.nodes}${m.stopped.killed > 0 ? `, ${m.stopped.killed} killed` : ''}`, met: m.stopped.clean === m.nodes }
   ]
   return rows
