@@ -84,6 +84,18 @@ export async function runCli (argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+/** A live view on a terminal: each call moves back over the text drawn last, erases it and draws the new text. */
+export function redrawer (stream: { columns: number, write: (text: string) => unknown }): (text: string) => void {
+  let drawnRows = 0
+  return text => {
+    // Cursor up over the last frame (its long lines took several rows), then erase to the end of the screen.
+    const back = drawnRows > 0 ? `\x1b[${drawnRows}A\r\x1b[J` : ''
+    stream.write(`${back}${text}\n`)
+    const columns = Math.max(1, stream.columns)
+    drawnRows = text.split('\n').reduce((rows, line) => rows + Math.max(1, Math.ceil(line.length / columns)), 0)
+  }
+}
+
 if (import.meta.main) {
   // Before any command's modules are imported, so that they come from the cache.
   enableOwnCompileCache()
@@ -100,8 +112,10 @@ if (import.meta.main) {
     out: text => process.stdout.write(text + '\n'),
     err: text => process.stderr.write(text + '\n'),
     columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+    rows: process.stdout.isTTY ? process.stdout.rows : undefined,
     // \r and erase-line redraw the bar in place; '\n' ends it.
     progress: process.stderr.isTTY ? line => process.stderr.write(line === '\n' ? '\n' : `\r\x1b[2K${line}`) : undefined,
+    redraw: process.stdout.isTTY ? redrawer(process.stdout) : undefined,
     signal: controller.signal
   })
   process.exitCode = code

@@ -14,13 +14,18 @@ export function formatBytes (bytes: number): string {
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit] ?? ''}`
 }
 
+/** A bar and its percentage, `width` characters between the brackets: [#######.........]  45% */
+export function renderBar (done: number, total: number, width = BAR_WIDTH): string {
+  const fraction = total > 0 ? Math.min(1, done / total) : 1
+  // Both rounded down, so a full bar and 100% mean done, never "almost done".
+  const filled = Math.floor(fraction * width)
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%`
+}
+
 /** One line: [#######.........]  45%  22 MB / 50 MB  3.1 MB/s  detail */
 export function renderProgress (done: number, total: number, bytesPerSecond: number, detail = ''): string {
-  const fraction = total > 0 ? Math.min(1, done / total) : 1
-  const filled = Math.round(fraction * BAR_WIDTH)
-  const bar = '#'.repeat(filled) + '.'.repeat(BAR_WIDTH - filled)
   const rate = bytesPerSecond > 0 ? `  ${formatBytes(bytesPerSecond)}/s` : ''
-  return `[${bar}] ${String(Math.floor(fraction * 100)).padStart(3)}%  ${formatBytes(done)} / ${formatBytes(total)}${rate}${detail === '' ? '' : '  ' + detail}`
+  return `${renderBar(done, total)}  ${formatBytes(done)} / ${formatBytes(total)}${rate}${detail === '' ? '' : '  ' + detail}`
 }
 
 /** Draws a progress bar on a terminal, at most every REDRAW_INTERVAL_MS; draws nothing when no terminal reads it. */
