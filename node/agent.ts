@@ -29,7 +29,8 @@ import { loadMeshConfig } from './mesh/mesh-config.ts'
 import { statusRecordOf } from './mesh/status-of-scan.ts'
 import { ScanStore } from './scan/scan-store.ts'
 import { Scanner } from './scan/scanner.ts'
-import { DEFAULT_INVENTORY_DEBOUNCE_MS, ScanSchedule, debounce } from './scan/schedule.ts'
+import { DEFAULT_INVENTORY_DEBOUNCE_MS, ScanSchedule } from './scan/schedule.ts'
+import { debounce } from './schedule.ts'
 import { AGENT_VERSION } from './version.ts'
 import type { UnlockedKey } from '../admin/keys.ts'
 import type { BlobServiceInit } from './blobs/blob-service.ts'
@@ -68,8 +69,10 @@ export interface NodeInit {
   mdns?: boolean
   /** Time between anti-entropy rounds with a random peer. */
   syncIntervalMs?: number
-  /** How long a computer may stay silent before the reports mark it stale. @default DEFAULT_STALE_AFTER_MS */
+  /** How long a computer may stay silent before the reports mark it stale and its site-mates replace the copies it keeps. @default DEFAULT_STALE_AFTER_MS */
   staleAfterMs?: number
+  /** Complete copies of every live patch file each site keeps; 0 turns keeping off. @default DEFAULT_COPIES_PER_SITE (blobs/site-keepers.ts) */
+  copiesPerSite?: number
   /** Blob exchange limits: upload slots, upload/download/WAN rates. */
   blobs?: BlobServiceInit
   /** Tags packages may target this computer by (e.g. server, kiosk). @default [] */
@@ -176,7 +179,7 @@ export class PatchmeshNode {
         if (message != null) void distribution.take(parseCatalogAnnouncement(message.document.bytes))
       }
 
-      upkeep = new BlobUpkeep({ store: blobStore, exchange: blobs, admin: admin.store, computer, logger })
+      upkeep = new BlobUpkeep({ store: blobStore, exchange: blobs, admin: admin.store, computer, nodeId: identity.id, fleet, logger }, { copiesPerSite: this.#init.copiesPerSite, staleAfterMs: this.#init.staleAfterMs })
       await upkeep.start()
       this.#stops.push(() => upkeep?.stop())
 

@@ -1,13 +1,16 @@
 import { parseCatalogAnnouncement } from '../../protocol/catalog-announcement.ts'
 import { parsePackageManifest } from '../../protocol/package-manifest.ts'
 import { isTargeted } from '../../protocol/package-target.ts'
+import { SiteCopies } from './site-copies.ts'
 import type { BlobId } from '../../protocol/blob-id.ts'
-import type { PackageManifest } from '../../protocol/package-manifest-types.ts'
+import type { ManifestPatch, PackageManifest } from '../../protocol/package-manifest-types.ts'
 import type { TargetedComputer } from '../../protocol/package-target.ts'
 import type { AdminDocStore } from '../admin-docs/admin-doc-store.ts'
+import type { FleetStore } from '../fleet/fleet-store.ts'
 import type { Logger } from '../log.ts'
 import type { BlobService } from './blob-service.ts'
 import type { BlobStore } from './blob-store.ts'
+import type { SiteCopiesInit, WantedBlob } from './site-copies.ts'
 
 /** @default 24 h between background re-verifications of every stored chunk. */
 export const DEFAULT_VERIFY_INTERVAL_MS = 24 * 60 * 60_000
@@ -18,12 +21,16 @@ export interface BlobUpkeepComponents {
   store: BlobStore
   exchange: BlobService
   admin: AdminDocStore
-  /** This computer, for package targets. */
+  /** This computer, for package targets; its site is the one it keeps copies for. */
   computer: TargetedComputer
+  /** This node's id, as its site-mates rank it. */
+  nodeId: string
+  /** The fleet view: who else is in the site, and who went quiet. */
+  fleet: Pick<FleetStore, 'list' | 'onStored'>
   logger: Logger
 }
 
-export interface BlobUpkeepInit {
+export interface BlobUpkeepInit extends SiteCopiesInit {
   /** @default DEFAULT_VERIFY_INTERVAL_MS */
   verifyIntervalMs?: number
   /** @default DEFAULT_GC_INTERVAL_MS */
@@ -35,8 +42,9 @@ export interface BlobUpkeepInit {
 /**
  * Keeps the blob store healthy without an operator: fetches the blobs of packages that target this
  * computer as soon as they are accepted (pre-staging, ahead of any install window), re-verifies
- * stored chunks in the background and re-fetches what went bad, and removes blobs that no live
- * package or catalog needs once their grace period is over.
+ * stored chunks in the background and re-fetches what went bad, keeps the configured number of copies
+ * of every live patch file in its site (site-copies.ts), and removes blobs that no live package or
+ * catalog needs once their grace period is over.
  */
 export class BlobUpkeep {
   readonly #c: BlobUpkeepComponents
@@ -44,30 +52,46 @@ export class BlobUpkeep {
   readonly #log: Logger
   readonly #timers: NodeJS.Timeout[] = []
   readonly #stopped = new AbortController()
+  readonly #siteCopies: SiteCopies
 
   constructor (components: BlobUpkeepComponents, init: BlobUpkeepInit = {}) {
     this.#c = components
     this.#init = init
     this.#log = components.logger.child({ module: 'blob-upkeep' })
+    this.#siteCopies = new SiteCopies({
+      store: components.store,
+      exchange: components.exchange,
+      fleet: components.fleet,
+      self: { id: components.nodeId, site: components.computer.site },
+      wanted: async () => await this.#wanted(),
+      logger: components.logger
+    }, init)
   }
 
-  /** Pre-stages what held packages need, then verifies and collects on schedule. */
+  /** Blobs this node keeps for its site. */
+  get kept (): ReadonlySet<BlobId> {
+    return this.#siteCopies.kept
+  }
+
+  /** Pre-stages what held packages need, keeps the site's copies, then verifies and collects on schedule. */
   async start (): Promise<void> {
     for (const manifest of await this.#liveManifests()) this.prestage(manifest)
+    this.#siteCopies.start()
     this.#every(this.#init.verifyIntervalMs ?? DEFAULT_VERIFY_INTERVAL_MS, async () => { await this.verify() })
     this.#every(this.#init.gcIntervalMs ?? DEFAULT_GC_INTERVAL_MS, async () => { await this.collect() })
   }
 
   stop (): void {
     this.#stopped.abort()
+    this.#siteCopies.stop()
     for (const timer of this.#timers) clearInterval(timer)
   }
 
-  /** Starts fetching the blobs of an accepted package that targets this computer (the download runs on in the background). */
+  /** Takes up an accepted package: fetches its blobs when it targets this computer (in the background), and looks at the site's copies again. */
   prestage (manifest: PackageManifest): void {
+    this.#siteCopies.schedule()
     if (!isTargeted(manifest.target, this.#c.computer)) return
-    for (const patch of manifest.patches) {
-      if (manifest.retracted.includes(patch.id)) continue
+    for (const patch of livePatches(manifest)) {
       this.#log.info({ package: manifest.name, version: manifest.version, patch: patch.id, blob: patch.blob }, 'pre-staging patch file')
       void this.#c.exchange.fetch(patch.blob, patch.index).catch(err => {
         if (!this.#stopped.signal.aborted) this.#log.error({ err, blob: patch.blob }, 'pre-staging failed')
@@ -90,6 +114,8 @@ export class BlobUpkeep {
   async collect (): Promise<void> {
     const live = new Set<BlobId>()
     for (const manifest of await this.#liveManifests()) for (const patch of manifest.patches) live.add(patch.blob)
+    // Kept copies are live patch files already; said outright so a narrower notion of live never drops a site's copy.
+    for (const blobId of this.#siteCopies.kept) live.add(blobId)
     for (const held of await this.#c.admin.list('catalog-announcement')) {
       const message = await this.#c.admin.message('catalog-announcement', held.name)
       if (message != null) live.add(parseCatalogAnnouncement(message.document.bytes).blob)
@@ -109,6 +135,17 @@ export class BlobUpkeep {
     return manifests
   }
 
+  /** The patch files of the live packages, for the site's copies. */
+  async #wanted (): Promise<WantedBlob[]> {
+    return (await this.#liveManifests()).flatMap(manifest => livePatches(manifest).map(patch => ({
+      blob: patch.blob,
+      index: patch.index,
+      package: manifest.name,
+      patch: patch.id,
+      target: manifest.target
+    })))
+  }
+
   #every (intervalMs: number, task: () => Promise<void>): void {
     const timer = setInterval(() => {
       task().catch(err => { if (!this.#stopped.signal.aborted) this.#log.error({ err }, 'blob upkeep failed') })
@@ -116,4 +153,9 @@ export class BlobUpkeep {
     timer.unref()
     this.#timers.push(timer)
   }
+}
+
+/** A manifest's patches that are not retracted. */
+function livePatches (manifest: PackageManifest): ManifestPatch[] {
+  return manifest.patches.filter(patch => !manifest.retracted.includes(patch.id))
 }

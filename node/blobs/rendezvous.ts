@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto'
 
+/** A member's weight for a key: the same on every node, unrelated between keys. */
+function weightOf (key: string, member: string): string {
+  return createHash('sha256').update(key).update('\0').update(member).digest('hex')
+}
+
 /**
  * Rendezvous (highest-random-weight) hashing: every member of a site computes the same owner for a
  * chunk from the same member list, with no coordination, and when a member leaves only its chunks
@@ -9,13 +14,24 @@ export function rendezvousOwner (key: string, members: readonly string[]): strin
   let best: string | undefined
   let bestWeight = ''
   for (const member of members) {
-    const weight = createHash('sha256').update(key).update('\0').update(member).digest('hex')
+    const weight = weightOf(key, member)
     if (best == null || weight > bestWeight) {
       best = member
       bestWeight = weight
     }
   }
   return best
+}
+
+/**
+ * Every member, highest weight for `key` first (rendezvousOwner is the first): the same order on
+ * every node, and a member leaving only closes its gap, so the first N change by one at most.
+ */
+export function rendezvousRanking (key: string, members: Iterable<string>): string[] {
+  return [...new Set(members)]
+    .map(member => ({ member, weight: weightOf(key, member) }))
+    .sort((a, b) => a.weight < b.weight ? 1 : a.weight > b.weight ? -1 : 0)
+    .map(({ member }) => member)
 }
 
 /**

@@ -16,7 +16,7 @@ export interface CommandSpec<T extends ParseArgsOptionsConfig> {
 export function parseCommand<T extends ParseArgsOptionsConfig> (spec: CommandSpec<T>, argv: string[]) {
   let parsed
   try {
-    parsed = parseArgs({ args: argv, options: { ...spec.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true })
+    parsed = parseArgs({ args: negativeValuesJoined(argv, spec.options), options: { ...spec.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true })
   } catch (err) {
     throw usageError(spec.name, describeParseError(err as Error & { code?: string }))
   }
@@ -40,7 +40,32 @@ function describeParseError (err: Error & { code?: string }): string {
   const option = /'(-[^']*)'/.exec(err.message)?.[1] ?? ''
   switch (err.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': return `unknown option ${option}`
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': return /argument missing/.test(err.message) ? `option ${option} needs a value` : `option ${option} takes no value`
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/argument missing/.test(err.message)) return `option ${option} needs a value`
+      // The value given looks like an option; node:util's three-line advice, in one line.
+      if (/ambiguous/.test(err.message)) return `option ${option} needs a value (one that starts with a dash is written ${option}=VALUE)`
+      return `option ${option} takes no value`
     default: return err.message
   }
+}
+
+/**
+ * `--count -1` as `--count=-1`: node:util calls a value that starts with a dash ambiguous, but a
+ * negative number is no option here, and the value's own check says better what is wrong with it.
+ */
+function negativeValuesJoined (argv: string[], options: ParseArgsOptionsConfig): string[] {
+  const joined: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    if (arg === '--') return [...joined, ...argv.slice(i)]
+    const next = argv[i + 1]
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined
+    if (name != null && options[name]?.type === 'string' && next != null && /^-\d/.test(next)) {
+      joined.push(`${arg}=${next}`)
+      i++
+    } else {
+      joined.push(arg)
+    }
+  }
+  return joined
 }

@@ -6,6 +6,7 @@ import { readKeyFile } from '../../admin/keys.ts'
 import { parseCommand, usageError } from './args.ts'
 import { getPassphrase } from './passphrase.ts'
 import { DEFAULT_UPLOAD_SLOTS } from '../blobs/blob-server.ts'
+import { DEFAULT_COPIES_PER_SITE } from '../blobs/site-keepers.ts'
 import { defaultSite } from '../mesh/site.ts'
 import { parseCount, parseDuration, parseHostPort, parseMultiaddr, parseRate } from './values.ts'
 import type { UnlockedKey } from '../../admin/keys.ts'
@@ -51,6 +52,9 @@ Options:
   --download-limit RATE   most bandwidth used to fetch from peers (default: none)
   --wan-limit RATE        most bandwidth to and from peers of other sites (default: none)
   --upload-slots N        peers served at once (default: ${DEFAULT_UPLOAD_SLOTS})
+  --copies-per-site N     complete copies of every live package file this computer's site keeps;
+                          when a keeper goes stale (--stale-after) the next site-mate fetches one
+                          (default: ${DEFAULT_COPIES_PER_SITE}; 0 turns it off)
   --no-mdns               do not look for peers on the LAN with multicast DNS
   --sync-interval DUR     time between anti-entropy rounds with a random peer (default: 10s)
   --stale-after DUR       mark computers silent for this long as stale in the reports (default: 3d)
@@ -80,12 +84,16 @@ Stops cleanly on SIGINT or SIGTERM.`,
     'download-limit': { type: 'string' },
     'wan-limit': { type: 'string' },
     'upload-slots': { type: 'string' },
+    'copies-per-site': { type: 'string' },
     'no-mdns': { type: 'boolean' },
     'sync-interval': { type: 'string' },
     'stale-after': { type: 'string' },
     'log-level': { type: 'string' }
   }
 } as const
+
+/** A bound for typing mistakes only: more copies than a site has members means every member keeps one. */
+const MAX_COPIES_PER_SITE = 10_000
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']
 
@@ -124,7 +132,8 @@ export async function nodeStartCommand (argv: string[], io: CliIo): Promise<numb
     },
     mdns: values['no-mdns'] !== true,
     syncIntervalMs: values['sync-interval'] == null ? undefined : parseDuration(spec.name, 'sync-interval', values['sync-interval']),
-    staleAfterMs: values['stale-after'] == null ? undefined : parseDuration(spec.name, 'stale-after', values['stale-after'])
+    staleAfterMs: values['stale-after'] == null ? undefined : parseDuration(spec.name, 'stale-after', values['stale-after']),
+    copiesPerSite: values['copies-per-site'] == null ? undefined : parseCount(spec.name, 'copies-per-site', values['copies-per-site'], 0, MAX_COPIES_PER_SITE)
   })
   await node.start()
   if (!io.signal.aborted) await once(io.signal, 'abort')

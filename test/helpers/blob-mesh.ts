@@ -14,6 +14,7 @@ import type { BlobServiceInit, ServiceStore } from '../../node/blobs/blob-servic
 import type { BlobId } from '../../protocol/blob-id.ts'
 import type { NodeDatabase } from '../../node/db/database.ts'
 import type { NodeIdentity } from '../../node/identity.ts'
+import type { MeshTopic } from '../../node/mesh/mesh.ts'
 import type { TestContext } from 'node:test'
 
 const MESH_NAME = 'test-mesh'
@@ -23,16 +24,22 @@ export interface TestBlobNode {
   site: string
   dataDir: string
   identity: NodeIdentity
+  db: NodeDatabase
+  fleet: FleetStore
   mesh: Mesh
   store: BlobStore
   blobs: BlobService
   /** Stops the node now (as a crash or departure would look to its peers); the test's end does nothing more. */
   stop: () => Promise<void>
+  /** Runs `undo` first when the node stops: a service the test started on top of it. */
+  onStop: (undo: () => Promise<void> | void) => void
 }
 
 export interface BlobNodeOptions extends BlobServiceInit {
   site: string
   bootstrap?: string[]
+  /** Time between anti-entropy rounds; tests that need every fleet view in step shorten it. @default 60 s */
+  syncIntervalMs?: number
   /** Reuse a data folder (a restarted node). */
   dataDir?: string
   /** The store as the exchange sees it (default exchangeView): a test wraps it to make a lying or failing peer. */
@@ -45,16 +52,17 @@ export async function startBlobNode (t: TestContext, options: BlobNodeOptions): 
   const db: NodeDatabase = await openDatabase(dataDir)
   const identity = await loadNodeIdentity(dataDir)
   const logger = silentLogger()
+  const fleet = new FleetStore(db)
   const mesh = new Mesh({
     name: MESH_NAME,
     identity,
     db,
-    fleet: new FleetStore(db),
+    fleet,
     logger,
     listen: ['/ip4/127.0.0.1/tcp/0'],
     bootstrap: options.bootstrap ?? [],
     mdns: false,
-    sync: { intervalMs: 60_000 }
+    sync: { intervalMs: options.syncIntervalMs ?? 60_000 }
   })
   await mesh.start()
   const store = await BlobStore.open(db, dataDir)
@@ -62,15 +70,17 @@ export async function startBlobNode (t: TestContext, options: BlobNodeOptions): 
   const blobs = new BlobService({ store: view, mesh, self: { id: identity.id, site: options.site }, logger }, options)
   await blobs.start()
   let stopped = false
+  const undos: Array<() => Promise<void> | void> = []
   const stop = async (): Promise<void> => {
     if (stopped) return
     stopped = true
+    for (const undo of undos.reverse()) await undo()
     await blobs.stop()
     await mesh.stop()
     await db.close()
   }
   t.after(stop)
-  return { id: identity.id, site: options.site, dataDir, identity, mesh, store, blobs, stop }
+  return { id: identity.id, site: options.site, dataDir, identity, db, fleet, mesh, store, blobs, stop, onStop: undo => { undos.push(undo) } }
 }
 
 /** Connects every node to every other, as mDNS does on one LAN. */
@@ -95,9 +105,14 @@ export async function readBlob (node: TestBlobNode, blobId: BlobId): Promise<Buf
  * first advertisement reaches them at once rather than at the next re-advertisement.
  */
 export async function awaitBlobGossip (...groups: Array<Array<{ mesh: Mesh }>>): Promise<void> {
-  const topic = meshTopic(MESH_NAME, 'blobs')
+  await awaitGossip('blobs', ...groups)
+}
+
+/** Waits until, within each group, every node's gossip lists the others on a mesh topic. */
+export async function awaitGossip (name: MeshTopic, ...groups: Array<Array<{ mesh: Mesh }>>): Promise<void> {
+  const topic = meshTopic(MESH_NAME, name)
   await pollUntil(() => groups.every(group => group.every(({ mesh }) => {
     const subscribers = new Set(mesh.libp2p?.services.pubsub.getSubscribers(topic).map(peer => peer.toString()))
     return group.every(other => other.mesh === mesh || subscribers.has(other.mesh.libp2p?.peerId.toString() ?? ''))
-  })) ? true : undefined, 'blob gossip between the nodes')
+  })) ? true : undefined, `${name} gossip between the nodes`)
 }

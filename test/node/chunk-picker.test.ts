@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { chunkRarity, pickChunk, wanPlan } from '../../node/blobs/chunk-picker.ts'
 import type { PickerState } from '../../node/blobs/chunk-picker.ts'
-import { RendezvousShares, rendezvousOwner } from '../../node/blobs/rendezvous.ts'
+import { RendezvousShares, rendezvousOwner, rendezvousRanking } from '../../node/blobs/rendezvous.ts'
 import type { Holder } from '../../node/blobs/blob-holders.ts'
 import { countHeld, emptyHaveMap, fullHaveMap, setChunk } from '../../protocol/have-map.ts'
 import { seededRandom } from '../helpers/random.ts'
@@ -315,6 +315,15 @@ test('when a member leaves only its keys move, and they move to the remaining me
       }
     }
     assert.ok(moved > 0, `${leaving} owned some keys`)
+  }
+})
+
+test('rendezvousRanking starts with rendezvousOwner and lists every member once, highest weight first', () => {
+  for (const key of KEYS.slice(0, 100)) {
+    const ranking = rendezvousRanking(key, [...MEMBERS, MEMBERS[0] as string])
+    assert.equal(ranking[0], rendezvousOwner(key, MEMBERS))
+    assert.deepEqual([...ranking].sort(), [...MEMBERS].sort())
+    assert.equal(ranking[1], rendezvousOwner(key, MEMBERS.filter(m => m !== ranking[0])))
   }
 })
 
