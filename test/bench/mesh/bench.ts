@@ -1,6 +1,7 @@
-// `npm run bench -- mesh [--nodes N] [--idle-seconds S] [--changes K] [--start-concurrency C] [--deadline-seconds D] [--poll-ms P] [--keep]`
+// `npm run bench -- mesh [--nodes N] [--idle-seconds S] [--changes K] [--catalogs R] [--start-concurrency C] [--deadline-seconds D] [--poll-ms P] [--catalog-poll-ms Q] [--keep]`
 // N real `patchmesh node start` processes on loopback in one mesh: how long until every node holds
-// the whole fleet, how fast a new status spreads, and what an idle mesh costs in traffic, CPU and memory.
+// the whole fleet, how fast a new status and a new catalog spread, and what an idle mesh costs in
+// traffic, CPU and memory.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,7 +10,8 @@ import { parseArgs } from 'node:util'
 import { runCli } from '../../../node/cli/main.ts'
 import { replaceDpkgStatus } from '../../helpers/fixtures.ts'
 import { report } from '../report.ts'
-import { fleetView, laggards, watchFleetViews } from './fleet-view.ts'
+import { catalogRound } from './catalog-spread.ts'
+import { fleetLaggards, fleetView, watchFleetViews } from './fleet-view.ts'
 import { NodeProcesses } from './nodes.ts'
 import { meshRows } from './table.ts'
 import { mapLimit } from './wait.ts'
@@ -25,10 +27,21 @@ const CHANGED_PACKAGES = { openssl: '3.0.11-1', curl: '6.0-1', nginx: '1.20-1' }
 const CHANGED_MISSING = 3
 /** The issue's polling cadence for "when did each node see it": also the resolution of those times. */
 const DEFAULT_POLL_MS = 200
+/**
+ * Each node's held catalog is read this often. The polls only find the import; its time is the node's
+ * own importedAt, so this interval does not limit the figure's resolution. With one request in flight
+ * per node, each node answers at most 10 reads of one database key a second.
+ */
+const DEFAULT_CATALOG_POLL_MS = 100
 /** ss snapshots during the idle window: often enough that sockets closing inside it lose little. */
 const TRAFFIC_SAMPLE_MS = 5_000
 
-const usage = 'usage: npm run bench -- mesh [--nodes N (50)] [--idle-seconds S (60)] [--changes K (3)] [--start-concurrency C (4)] [--deadline-seconds D (120)] [--poll-ms P (200)] [--keep]'
+const usage = 'usage: npm run bench -- mesh [--nodes N (50)] [--idle-seconds S (60)] [--changes K (3)] [--catalogs R (3)] [--start-concurrency C (4)] [--deadline-seconds D (120)] [--poll-ms P (200)] [--catalog-poll-ms Q (100)] [--keep]'
+
+/** The k-th of `count` picks spread evenly over pool, so successive phases hit different nodes. */
+function spreadPick (pool: BenchNode[], k: number, count: number): BenchNode {
+  return pool[Math.floor((k + 0.5) * pool.length / count)] as BenchNode
+}
 
 function positive (name: string, value: string | undefined, fallback: number): number {
   const n = Number(value ?? fallback)
@@ -39,7 +52,10 @@ function positive (name: string, value: string | undefined, fallback: number): n
 export async function run (argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { nodes: { type: 'string' }, 'idle-seconds': { type: 'string' }, changes: { type: 'string' }, 'start-concurrency': { type: 'string' }, 'deadline-seconds': { type: 'string' }, 'poll-ms': { type: 'string' }, keep: { type: 'boolean' } }
+    options: {
+      nodes: { type: 'string' }, 'idle-seconds': { type: 'string' }, changes: { type: 'string' }, catalogs: { type: 'string' }, 'start-concurrency': { type: 'string' },
+      'deadline-seconds': { type: 'string' }, 'poll-ms': { type: 'string' }, 'catalog-poll-ms': { type: 'string' }, keep: { type: 'boolean' }
+    }
   })
   const n = positive('nodes', values.nodes, 50)
   if (n < 2) throw new RangeError(`--nodes must be at least 2; ${usage}`)
@@ -47,6 +63,8 @@ export async function run (argv: string[]): Promise<void> {
   const startConcurrency = positive('start-concurrency', values['start-concurrency'], 4)
   const deadlineMs = positive('deadline-seconds', values['deadline-seconds'], 120) * 1000
   const pollMs = positive('poll-ms', values['poll-ms'], DEFAULT_POLL_MS)
+  const catalogPollMs = positive('catalog-poll-ms', values['catalog-poll-ms'], DEFAULT_CATALOG_POLL_MS)
+  const catalogs = positive('catalogs', values.catalogs, 3)
   // Distinct leaf nodes (not the two bootstrap nodes) change, so no node's rate limit is spent twice.
   const changes = Math.min(positive('changes', values.changes, 3), n > 2 ? n - 2 : n)
 
@@ -72,7 +90,7 @@ export async function run (argv: string[]): Promise<void> {
     const errors: string[] = []
     const code = await runCli(['admin', 'init', '--mesh-name', 'bench', '--out', meshDir, '--passphrase-file', join(dir, 'passphrase')], { out: () => {}, err: text => errors.push(text), signal })
     if (code !== 0) throw new Error(`admin init failed (${code}): ${errors.join('\n')}`)
-    progress(`mesh benchmark: ${n} nodes on loopback, ${startConcurrency} started at a time, ${changes} status changes, ${idleSeconds} s idle; files in ${dir}`)
+    progress(`mesh benchmark: ${n} nodes on loopback, ${startConcurrency} started at a time, ${changes} status changes, ${catalogs} new catalogs, ${idleSeconds} s idle; files in ${dir}`)
 
     // 1. Start: node 0 alone, node 1 bootstrapping from it, the rest from both: two well-known nodes, not one.
     const spec = (index: number, bootstrap: string[]): NodeSpec => ({ index, site: SITES[index % SITES.length] as string, bootstrap, packages: PACKAGE_SETS[index % PACKAGE_SETS.length] as Record<string, string> })
@@ -92,7 +110,7 @@ export async function run (argv: string[]): Promise<void> {
 
     // 2. Convergence: from the last start until every node's fleet view holds all n computers.
     const converged = await watchFleetViews(fleet, computers => computers.length === n, { t0: lastStarted, intervalMs: pollMs, deadline: lastStarted + deadlineMs, signal })
-    const late = laggards(converged, n)
+    const late = fleetLaggards(converged, n)
     progress(late === '' ? `every fleet view complete ${(Math.max(...converged.map(o => o.ms ?? 0)) / 1000).toFixed(2)} s after the last start` : `fleet views NOT complete after ${deadlineMs / 1000} s: ${late}`)
     const rssAfterConvergence = await Promise.all(fleet.map(async node => await residentBytes(node.pid) ?? NaN))
 
@@ -100,7 +118,7 @@ export async function run (argv: string[]): Promise<void> {
     const pool = fleet.length > 2 ? fleet.slice(2) : fleet
     const changeResults: MeshMeasurements['changes'] = []
     for (let k = 0; k < changes; k++) {
-      const target = pool[Math.floor((k + 0.5) * pool.length / changes)] as BenchNode
+      const target = spreadPick(pool, k, changes)
       const before = (await fleetView(target, signal)).find(c => c.id === target.id)?.lastSeen
       const wallT0 = Date.now()
       const t0 = performance.now()
@@ -111,12 +129,27 @@ export async function run (argv: string[]): Promise<void> {
       const own = (await fleetView(target, signal)).find(c => c.id === target.id)
       const publishedMs = own === undefined || own.lastSeen === before ? undefined : Date.parse(own.lastSeen) - wallT0
       changeResults.push({ target: target.index, publishedMs, shownMs: shown.map(o => o.ms) })
-      const missed = laggards(shown, n)
+      const missed = fleetLaggards(shown, n)
       progress(`change ${k + 1}/${changes} on node ${target.index}: published after ${publishedMs === undefined ? 'never' : `${(publishedMs / 1000).toFixed(2)} s`}, ` +
         (missed === '' ? `on every node after ${(Math.max(...shown.map(o => o.ms ?? 0)) / 1000).toFixed(2)} s` : `NOT on every node after ${deadlineMs / 1000} s: ${missed}`))
     }
 
-    // 4. Idle: no HTTP polling; TCP bytes per node from ss (HTTP ports excluded), CPU and memory from /proc.
+    // 4. New catalogs, after the status changes so those figures stay comparable with earlier runs: the rescans
+    // a catalog sets off publish a status on every node. Versions 2, 3, … over the version 1 every node started with.
+    const catalogRounds: MeshMeasurements['catalogs'] = []
+    for (let k = 0; k < catalogs; k++) {
+      const publisher = spreadPick(pool, k, catalogs)
+      const round = await catalogRound(fleet, publisher, k + 2, {
+        dir, keyFile: join(meshDir, 'catalog-signer.key'), passphraseFile: join(dir, 'passphrase'), pollMs: catalogPollMs, fleetPollMs: pollMs, deadlineMs, signal
+      })
+      catalogRounds.push(round)
+      const got = round.importedMs.filter(v => v !== undefined)
+      progress(`catalog ${k + 1}/${catalogs}, version ${round.version} via node ${publisher.index}: publish took ${(round.publishMs / 1000).toFixed(2)} s, ` +
+        (round.missed === '' ? `imported on every node ${(Math.max(...got) / 1000).toFixed(2)} s after it was invoked` : `NOT on every node after ${deadlineMs / 1000} s: ${round.missed}`) +
+        (round.rescannedMs === undefined ? '; the fleet views never all showed the rescans' : `; every fleet view showed the rescans after ${(round.rescannedMs / 1000).toFixed(2)} s`))
+    }
+
+    // 5. Idle: no HTTP polling; TCP bytes per node from ss (HTTP ports excluded), CPU and memory from /proc.
     progress(`idling ${idleSeconds} s...`)
     const pids = fleet.map(node => node.pid)
     const meter = new TrafficMeter(pids, fleet.map(node => node.httpPort))
@@ -147,7 +180,7 @@ export async function run (argv: string[]): Promise<void> {
     const crashed = await nodes.crashed()
     if (crashed.length > 0) progress(`${crashed.length} node(s) exited by themselves:\n${crashed.join('\n\n')}`)
 
-    // 5. Stop before reporting, so that a node that does not stop cleanly shows in the table.
+    // 6. Stop before reporting, so that a node that does not stop cleanly shows in the table.
     const stopped = await nodes.stopAll()
     const measurements: MeshMeasurements = {
       nodes: n,
@@ -158,6 +191,8 @@ export async function run (argv: string[]): Promise<void> {
       convergedMs: converged.map(o => o.ms),
       deadlineMs,
       changes: changeResults,
+      catalogPollMs,
+      catalogs: catalogRounds,
       idleSeconds,
       bootstrapNodes: Math.min(2, n),
       idle,
@@ -166,10 +201,10 @@ export async function run (argv: string[]): Promise<void> {
       stopped
     }
     const perNode = fleet.map((node, i) => ({
-      index: node.index, site: node.site, id: node.id, startMs: node.startMs, convergedMs: converged[i]?.ms, convergedLastCount: converged[i]?.lastCount,
+      index: node.index, site: node.site, id: node.id, startMs: node.startMs, convergedMs: converged[i]?.ms, convergedLastCount: converged[i]?.last?.length ?? 0,
       rssAfterConvergence: rssAfterConvergence[i], rssAfterIdle: rssAfterIdle[i], idle: idle[i]
     }))
-    await report('mesh', meshRows(measurements), { nodes: n, startConcurrency, idleSeconds: idleS, pollMs, deadlineMs, changes: changeResults, stopped, crashed, perNode })
+    await report('mesh', meshRows(measurements), { nodes: n, startConcurrency, idleSeconds: idleS, pollMs, catalogPollMs, deadlineMs, changes: changeResults, catalogs: catalogRounds, stopped, crashed, perNode })
   } catch (err) {
     const crashed = await nodes.crashed()
     if (crashed.length > 0) process.stderr.write(`node(s) that exited by themselves:\n${crashed.join('\n\n')}\n`)

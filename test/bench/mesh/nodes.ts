@@ -31,6 +31,8 @@ export interface BenchNode extends NodeSpec {
   httpPort: number
   /** libp2p multiaddrs with /p2p/ID, from /api/v1/node. */
   addresses: string[]
+  /** Its --data folder: the control token there lets `patchmesh admin …` publish through it. */
+  dataDir: string
   dpkgStatus: string
   logPath: string
   /** performance.now() when the node first answered: its start-up is over. */
@@ -111,6 +113,7 @@ export class NodeProcesses {
       url: runtime.url,
       httpPort: Number(new URL(runtime.url).port),
       addresses: info.addresses,
+      dataDir,
       dpkgStatus: inputs.status,
       logPath,
       startedAt,

@@ -33,6 +33,55 @@ export async function pollFor<T> (check: () => Promise<T | undefined>, options: 
   }
 }
 
+/** When one node first answered what was waited for, or what it answered last when it never did. */
+export interface Observation<T> {
+  index: number
+  /** ms from t0 to the poll that first saw it; undefined when the deadline passed first. */
+  ms?: number
+  /** The node's answer at the last poll (the one that held, when it did). */
+  last?: T
+  lastError?: string
+}
+
+export interface WatchOptions extends PollOptions {
+  /** performance.now() the times are measured from. */
+  t0: number
+}
+
+/**
+ * Polls every node with `read`, each on its own loop (one request in flight per node, and one slow
+ * node does not delay the others' readings), until `holds` is true for its answer; the time recorded
+ * is when the answering poll was sent, so each time is late by up to one interval.
+ */
+export async function watchNodes<N extends { index: number }, T> (nodes: N[], read: (node: N, signal: AbortSignal) => Promise<T>, holds: (value: T) => boolean, options: WatchOptions): Promise<Array<Observation<T>>> {
+  return await Promise.all(nodes.map(async (node, i) => {
+    const seen: Observation<T> = { index: node.index }
+    // Staggered, so the loops do not all poll in step with t0 and round every time up to the same grid point.
+    await delay(options.intervalMs * i / nodes.length, undefined, { signal: options.signal })
+    const at = await pollFor(async () => {
+      const asked = performance.now()
+      try {
+        seen.last = await read(node, options.signal)
+        seen.lastError = undefined
+        return holds(seen.last) ? asked : undefined
+      } catch (err) {
+        seen.lastError = (err as Error).message
+        throw err
+      }
+    }, options)
+    if (at !== undefined) seen.ms = at - options.t0
+    return seen
+  }))
+}
+
+/** A one-line account of nodes that never got there, `held` saying what each answered last. */
+export function laggards<T> (observations: Array<Observation<T>>, held: (last: T | undefined) => string): string {
+  const late = observations.filter(o => o.ms === undefined)
+  if (late.length === 0) return ''
+  return late.slice(0, 10).map(o => `node ${o.index} held ${held(o.last)}${o.lastError === undefined ? '' : ` (${o.lastError})`}`).join('; ') +
+    (late.length > 10 ? `; and ${late.length - 10} more` : '')
+}
+
 /** GETs a node's JSON API path, bounded by DEFAULT_REQUEST_TIMEOUT_MS and the signal. */
 export async function getJson<T> (url: string, signal: AbortSignal): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(DEFAULT_REQUEST_TIMEOUT_MS)]) })
