@@ -70,12 +70,24 @@ export function verifyPackageManifest (document: SignedDocument, mesh: MeshFile,
 }
 
 /**
- * Judges a new mesh file: same name, higher version, signed by k of the CURRENT mesh file's admins
- * (so after a rotation a removed admin's signature no longer counts). `held` is the newest mesh
- * update held, pending or not; by default the current file's version.
+ * A mesh update's verdict: an admin document's, or one of two placements in the chain of versions
+ * that the node cannot judge with the file in force, and that are therefore no fault of the sender.
  */
-export function verifyMeshUpdate (document: SignedDocument, current: MeshFile, held: HeldDocument = { version: current.version }): AdminDocumentVerdict<MeshFile> {
-  return verifyAdminDocument(document, {
+export type MeshUpdateVerdict = AdminDocumentVerdict<MeshFile>
+  /** Later than the next version: its signers are admins of a version in between, which the node lacks yet. */
+  | { status: 'predecessor-missing', version: number, inForce: number, problems: SignatureProblem[] }
+  /** At or before the version in force and signed by none of its admins: an older link of the chain, of no use here. */
+  | { status: 'superseded', version: number, inForce: number, problems: SignatureProblem[] }
+
+/**
+ * Judges a new mesh file: same name, the next version, signed by k of the CURRENT mesh file's
+ * admins (so after a rotation a removed admin's signature no longer counts). `held` is the newest
+ * mesh update held, pending or not; by default the current file's version. Versions take effect one
+ * at a time: version n+2 is signed by the admins of n+1, so it waits ('predecessor-missing') until
+ * n+1 is in force, even where the admins of n happen to have signed it too.
+ */
+export function verifyMeshUpdate (document: SignedDocument, current: MeshFile, held: HeldDocument = { version: current.version }): MeshUpdateVerdict {
+  const verdict = verifyAdminDocument(document, {
     keys: current.admins.keys,
     threshold: current.admins.threshold,
     mesh: current.name,
@@ -83,6 +95,28 @@ export function verifyMeshUpdate (document: SignedDocument, current: MeshFile, h
     identify: file => ({ mesh: file.name, name: file.name, version: file.version }),
     held: () => held
   })
+  if (verdict.status !== 'accepted' && verdict.status !== 'pending' && verdict.status !== 'untrusted') return verdict
+  const version = verdict.status === 'untrusted' ? chainVersionOf(document, current.name) : verdict.value.version
+  if (version === undefined) return verdict
+  if (version > current.version + 1) return { status: 'predecessor-missing', version, inForce: current.version, problems: verdict.problems }
+  if (verdict.status === 'untrusted' && version <= current.version) return { status: 'superseded', version, inForce: current.version, problems: verdict.problems }
+  return verdict
+}
+
+/**
+ * The version of a mesh update that no key in force signed, to place it in the chain; undefined when
+ * the bytes are no mesh file of this mesh (it stays 'untrusted'). Reading unverified bytes is safe
+ * because the mesh-file reader limits size and depth and expands no entities, and nothing read here
+ * is trusted: the version only decides whether the node can judge the update yet.
+ */
+function chainVersionOf (document: SignedDocument, mesh: string): number | undefined {
+  try {
+    const file = parseMeshFile(document.bytes, { source: 'mesh update' })
+    return file.name === mesh ? file.version : undefined
+  } catch (err) {
+    if (err instanceof FormatError) return undefined
+    throw err
+  }
 }
 
 /** The verdict on a catalog announcement; 'older-than-held' includes an equal version. */

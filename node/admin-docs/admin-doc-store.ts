@@ -1,6 +1,7 @@
 import { sublevel } from '../db/database.ts'
 import { decodeAdminMessage, encodeAdminMessage } from '../../protocol/admin-message.ts'
 import type { AdminMessage, AdminMessageKind } from '../../protocol/admin-message.ts'
+import type { MeshFile } from '../../protocol/mesh-file.ts'
 import type { NodeDatabase, Sublevel } from '../db/database.ts'
 
 /** One admin document as held: the newest version per kind and name, with only its valid signatures. */
@@ -30,6 +31,11 @@ export interface AdminRefusal {
   /** Who handed it to us: a peer id, or 'control' for this computer's admin. */
   from: string
 }
+
+/** @default 64 versions: sync carries the mesh chain's newest; a node further behind needs today's mesh file by hand. */
+export const MESH_CHAIN_SYNCED_VERSIONS = 64
+/** A chain entry's sync key: mesh names never contain '@' (MESH_NAME), so the version is unambiguous. */
+const MESH_CHAIN_SYNC_KEY = /^admin:mesh-update\/([a-z0-9-]+)@([0-9]{1,15})$/
 
 /** @default 200 refusals kept, newest first. */
 export const MAX_REFUSALS_KEPT = 200
@@ -90,18 +96,43 @@ export class AdminDocStore {
     return await this.#refusals.values({ reverse: true, limit }).all()
   }
 
-  /** Sync's digest entries: one per held document, ordered by version then signature count. */
-  async digest (): Promise<Array<[string, number]>> {
-    return (await this.list()).map(doc => [syncKey(doc.kind, doc.name), doc.version * 64 + Math.min(doc.signatures, 63)])
+  /**
+   * Sync's digest entries: the mesh chain's (see meshChainDigest), then one per other held document,
+   * ordered by version then signature count. The mesh-update record joins them only while it holds a
+   * successor still waiting for co-signers; once accepted, the update is a chain entry.
+   */
+  async digest (inForce: Pick<MeshFile, 'name' | 'version'> | undefined): Promise<Array<[string, number]>> {
+    const others = (await this.list()).filter(doc => doc.kind !== 'mesh-update' || (doc.state === 'pending' && doc.version > (inForce?.version ?? Infinity)))
+    return [...meshChainDigest(inForce), ...others.map((doc): [string, number] => [syncKey(doc.kind, doc.name), doc.version * 64 + Math.min(doc.signatures, 63)])]
   }
 
   /** The relayable bytes of a document named by its sync key. */
   async encoded (syncName: string): Promise<Uint8Array | undefined> {
+    const link = MESH_CHAIN_SYNC_KEY.exec(syncName)
     const match = /^admin:([a-z-]+)\/(.+)$/.exec(syncName)
-    if (match == null) return undefined
-    const held = await this.#docs.get(`${match[1] ?? ''}/${match[2] ?? ''}`)
+    const held = link != null
+      ? await this.#meshChain.get(meshChainKey(link[1] ?? '', Number(link[2])))
+      : match == null ? undefined : await this.#docs.get(`${match[1] ?? ''}/${match[2] ?? ''}`)
     return held == null ? undefined : new Uint8Array(Buffer.from(held.message, 'base64'))
   }
+}
+
+/**
+ * The mesh chain as sync names it: one entry per version, oldest first (so a peer that lacks several
+ * receives them in the order they take effect), from the newest MESH_CHAIN_SYNCED_VERSIONS up to the
+ * one in force. An entry says "nothing to learn here", which holds for every version up to the one in
+ * force whether or not the node has its bytes (a node started from a newer mesh file has none and
+ * cannot judge them), so peers neither push nor offer such versions to it; it serves those it holds.
+ * The seq is the version: an accepted update never changes, so signature counts need not be compared.
+ */
+function meshChainDigest (inForce: Pick<MeshFile, 'name' | 'version'> | undefined): Array<[string, number]> {
+  if (inForce == null) return []
+  const entries: Array<[string, number]> = []
+  // Version 1 is the mesh file every node starts from, never an update.
+  for (let version = Math.max(2, inForce.version - MESH_CHAIN_SYNCED_VERSIONS + 1); version <= inForce.version; version++) {
+    entries.push([`${syncKey('mesh-update', inForce.name)}@${version}`, version])
+  }
+  return entries
 }
 
 /** The name an admin document has in sync digests, beside node ids (which never contain ':'). */

@@ -3,7 +3,8 @@ import { verifyCatalogAnnouncement, verifyMeshUpdate, verifyPackageManifest } fr
 import { decodeAdminMessage } from '../../protocol/admin-message.ts'
 import { FormatError } from '../../protocol/errors.ts'
 import { AdminDocStore } from './admin-doc-store.ts'
-import type { AdminDocumentVerdict, CatalogAnnouncementVerdict, PackageManifestVerdict } from '../../protocol/admin-document.ts'
+import { MeshBacklog } from './mesh-backlog.ts'
+import type { AdminDocumentVerdict, CatalogAnnouncementVerdict, MeshUpdateVerdict, PackageManifestVerdict } from '../../protocol/admin-document.ts'
 import type { AdminMessage, AdminMessageKind } from '../../protocol/admin-message.ts'
 import type { CatalogAnnouncement } from '../../protocol/catalog-announcement.ts'
 import type { MeshFile } from '../../protocol/mesh-file.ts'
@@ -13,10 +14,10 @@ import type { Logger } from '../log.ts'
 
 /** What became of an offered admin document. */
 export interface AdminOutcome {
-  /** stored: newly held (accepted or pending); known: nothing new; refused: see `reason`. */
+  /** stored: newly held (accepted or pending); known: nothing to take from it now (see `status`); refused: see `reason`. */
   result: 'stored' | 'known' | 'refused'
   kind: AdminMessageKind | 'unknown'
-  /** The verdict's status (accepted, pending, more-signatures, replay, rollback, bad-signature, …). */
+  /** The verdict's status (accepted, pending, more-signatures, replay, rollback, predecessor-missing, bad-signature, …). */
   status: string
   name?: string
   version?: number
@@ -33,8 +34,11 @@ export interface AdminDocumentEvents {
   meshFile?: (mesh: MeshFile) => void
 }
 
-/** Statuses that say "authentic, just not news": no penalty for the peer that relayed them. */
-const NOT_NEWS = new Set(['replay', 'rollback', 'older-than-held', 'conflict', 'expired'])
+/**
+ * Statuses that say "authentic, just not news", or "not judgeable yet" for a mesh update ahead of the
+ * chain held or behind the version in force: no penalty for the peer that relayed them.
+ */
+const NOT_NEWS = new Set(['replay', 'rollback', 'older-than-held', 'conflict', 'expired', 'predecessor-missing', 'superseded'])
 
 /**
  * The node's admin documents: judges every catalog announcement, package manifest and mesh update
@@ -46,6 +50,8 @@ export class AdminDocuments {
   readonly #log: Logger
   readonly #events: AdminDocumentEvents
   readonly #heldCatalog: (catalogId: string) => Promise<number | undefined>
+  /** Mesh updates that arrived before the versions they follow (sync hands a lagging node several). */
+  readonly #backlog = new MeshBacklog()
   #mesh: MeshFile | undefined
 
   constructor (init: { db: NodeDatabase, mesh: MeshFile | undefined, logger: Logger, events?: AdminDocumentEvents, heldCatalog: (catalogId: string) => Promise<number | undefined> }) {
@@ -78,6 +84,11 @@ export class AdminDocuments {
     this.#mesh = mesh
   }
 
+  /** Sync's digest entries for the admin documents held, with the mesh chain up to the version in force. */
+  async syncDigest (): Promise<Array<[string, number]>> {
+    return await this.store.digest(this.#mesh)
+  }
+
   /** Judges and, when it is news, stores an admin message; never throws for bad input. */
   async offer (bytes: Uint8Array, from: string, now = new Date()): Promise<AdminOutcome> {
     let message: AdminMessage
@@ -86,6 +97,17 @@ export class AdminDocuments {
     } catch (err) {
       return await this.#refuse({ result: 'refused', kind: 'unknown', status: 'malformed', detail: (err as Error).message }, from, now)
     }
+    const before = this.#mesh
+    const outcome = await this.#judge(message, from, now)
+    // A new version in force may be the one that updates held back were waiting for.
+    if (this.#mesh !== before) {
+      for (const entry of this.#backlog.takeAll()) await this.#judge(entry.message, entry.from, now)
+    }
+    return outcome
+  }
+
+  /** Judges a decoded message against the mesh in force, then records, logs or holds back what became of it. */
+  async #judge (message: AdminMessage, from: string, now: Date): Promise<AdminOutcome> {
     const mesh = this.#mesh
     if (mesh == null) {
       return await this.#refuse({ result: 'refused', kind: message.kind, status: 'no-trust-root', detail: 'this node runs a one-node mesh without a mesh file, so it trusts no admin or catalog-signer key; start it with --mesh FILE' }, from, now)
@@ -94,6 +116,12 @@ export class AdminDocuments {
       ? await this.#catalog(message, mesh, now)
       : message.kind === 'package-manifest' ? await this.#package(message, mesh, now) : await this.#meshUpdate(message, mesh, now)
     if (outcome.result === 'refused') return await this.#refuse(outcome, from, now)
+    if (outcome.status === 'predecessor-missing' && outcome.version !== undefined) {
+      // Routine for a node that was away during rotations: sync brings the versions in between, oldest first.
+      this.#backlog.hold({ version: outcome.version, message, from })
+      this.#log.debug({ kind: outcome.kind, version: outcome.version, inForce: mesh.version, from }, 'mesh update ahead of the versions held; held back until they arrive')
+      return outcome
+    }
     this.#log.info({ kind: outcome.kind, name: outcome.name, version: outcome.version, status: outcome.status, from }, outcome.result === 'stored' ? 'admin document stored' : 'admin document already known')
     return outcome
   }
@@ -136,8 +164,14 @@ export class AdminDocuments {
   async #meshUpdate (message: AdminMessage, mesh: MeshFile, now: Date): Promise<AdminOutcome> {
     const held = await this.store.message('mesh-update', mesh.name)
     const heldDoc = await this.store.get('mesh-update', mesh.name)
-    // A pending update is held by its bytes so co-signatures merge; the file in force bounds the version otherwise.
-    const verdict = verifyMeshUpdate(message.document, mesh, heldDoc?.state === 'pending' && held != null ? { version: heldDoc.version, document: held.document } : { version: mesh.version })
+    // A pending successor is held by its bytes so co-signatures merge; the file in force bounds the version otherwise.
+    const pending = heldDoc?.state === 'pending' && heldDoc.version > mesh.version && held != null ? { version: heldDoc.version, document: held.document } : undefined
+    let verdict = verifyMeshUpdate(message.document, mesh, pending)
+    if (verdict.status === 'conflict' && pending !== undefined) {
+      // A proposal still short of co-signers must not block a different update that k admins signed for that version.
+      const signed = verifyMeshUpdate(message.document, mesh)
+      if (signed.status === 'accepted') verdict = signed
+    }
     return await this.#storeVerdict(message, verdict, now, file => file.name, (file, state) => {
       if (state !== 'accepted') return
       this.#mesh = file
@@ -147,7 +181,7 @@ export class AdminDocuments {
   }
 
   async #storeVerdict<T extends { version: number }> (
-    message: AdminMessage, verdict: AdminDocumentVerdict<T> | PackageManifestVerdict, now: Date,
+    message: AdminMessage, verdict: AdminDocumentVerdict<T> | PackageManifestVerdict | MeshUpdateVerdict, now: Date,
     nameOf: (value: T) => string, apply: (value: T, state: 'accepted' | 'pending') => void
   ): Promise<AdminOutcome> {
     if (verdict.status !== 'accepted' && verdict.status !== 'pending' && verdict.status !== 'more-signatures') {
@@ -186,6 +220,8 @@ function describe (verdict: { status: string, problems: Array<{ keyId: string, r
       case 'replay': return `version ${String(verdict.version)} is already held with these signatures`
       case 'conflict': return `another document already claims version ${String(verdict.version)}`
       case 'expired': return `expired at ${String(verdict.expires)}`
+      case 'predecessor-missing': return `version ${String(verdict.version)} follows versions this node does not hold yet (version ${String(verdict.inForce)} is in force); it waits for them`
+      case 'superseded': return `version ${String(verdict.version)} is not newer than version ${String(verdict.inForce)} in force, and none of its admins signed it`
       default: return verdict.status
     }
   })()

@@ -1,12 +1,15 @@
 import { isAdminMessage } from '../../protocol/admin-message.ts'
 import { isAdminSyncKey } from './admin-doc-store.ts'
-import type { AdminDocuments } from './admin-documents.ts'
-import type { SyncedRecords } from '../mesh/mesh.ts'
+import { AdminDocuments } from './admin-documents.ts'
+import type { MessageValidator, SyncedRecords } from '../mesh/mesh.ts'
 
-/** Admin documents as anti-entropy carries them: a node that missed the gossip gets the newest of each from a peer. */
+/**
+ * Admin documents as anti-entropy carries them: a node that missed the gossip gets the newest of
+ * each from a peer, and every mesh version up to the peer's, so a node that missed rotations catches up.
+ */
 export function adminSyncRecords (admin: AdminDocuments, relay: (bytes: Uint8Array) => Promise<void>): SyncedRecords {
   return {
-    digest: async () => await admin.store.digest(),
+    digest: async () => await admin.syncDigest(),
     owns: isAdminSyncKey,
     encoded: async name => await admin.store.encoded(name),
     recognises: isAdminMessage,
@@ -18,4 +21,9 @@ export function adminSyncRecords (admin: AdminDocuments, relay: (bytes: Uint8Arr
       return true
     }
   }
+}
+
+/** The admin topic's gossip validator: every message is offered to the admin documents, judged by its author. */
+export function adminGossipValidator (admin: AdminDocuments): MessageValidator {
+  return async (bytes, author) => AdminDocuments.gossipResult(await admin.offer(bytes, author.toString()))
 }

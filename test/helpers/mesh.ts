@@ -8,7 +8,9 @@ import { advertisedAddresses } from '../../node/mesh/addresses.ts'
 import { Mesh } from '../../node/mesh/mesh.ts'
 import { encodeStatusRecord } from '../../protocol/status-record.ts'
 import { tempDir } from './temp.ts'
+import type { NodeDatabase } from '../../node/db/database.ts'
 import type { NodeIdentity } from '../../node/identity.ts'
+import type { SyncedRecords } from '../../node/mesh/mesh.ts'
 import type { StatusRecord } from '../../protocol/status-record.ts'
 import type { TestContext } from 'node:test'
 
@@ -16,17 +18,33 @@ export interface TestMeshNode {
   mesh: Mesh
   fleet: FleetStore
   identity: NodeIdentity
+  db: NodeDatabase
+  /** The node's folder: pass it as `dir` to start the node again. */
+  dir: string
+  /** Leaves the mesh and closes the database (also done when the test ends); the node's folder stays for a restart. */
+  stop: () => Promise<void>
   /** Publishes a status record of this node with the given seq and missing patches, and its listen addresses, as the agent does. */
   publish: (seq: number, missing?: string[]) => Promise<Uint8Array>
 }
 
+export interface TestMeshNodeOptions {
+  name?: string
+  bootstrap?: string[]
+  syncIntervalMs?: number
+  /** A folder from an earlier node to start again from (its identity and database); a new one by default. */
+  dir?: string
+  /** More records for sync to carry, built over the node's database; `relay` gossips on the admin topic. */
+  moreRecords?: (db: NodeDatabase, relay: (bytes: Uint8Array) => Promise<void>) => Promise<SyncedRecords>
+}
+
 /** Starts a mesh node on loopback TCP (no mDNS) with its own database; stopped when the test ends. */
-export async function startMeshNode (t: TestContext, options: { name?: string, bootstrap?: string[], syncIntervalMs?: number } = {}): Promise<TestMeshNode> {
-  const dir = await tempDir(t)
+export async function startMeshNode (t: TestContext, options: TestMeshNodeOptions = {}): Promise<TestMeshNode> {
+  const dir = options.dir ?? await tempDir(t)
   const db = await openDatabase(join(dir, 'data'))
   const identity = await loadNodeIdentity(join(dir, 'data'))
   const fleet = new FleetStore(db)
-  const mesh = new Mesh({
+  const moreRecords = await options.moreRecords?.(db, async bytes => { await mesh.publish('admin', bytes) })
+  const mesh: Mesh = new Mesh({
     name: options.name ?? 'test-mesh',
     identity,
     db,
@@ -35,13 +53,16 @@ export async function startMeshNode (t: TestContext, options: { name?: string, b
     listen: ['/ip4/127.0.0.1/tcp/0'],
     bootstrap: options.bootstrap ?? [],
     mdns: false,
-    sync: { intervalMs: options.syncIntervalMs ?? 60_000 }
+    sync: { intervalMs: options.syncIntervalMs ?? 60_000 },
+    moreRecords
   })
   await mesh.start()
-  t.after(async () => {
-    await mesh.stop()
-    await db.close()
-  })
+  let stopped: Promise<void> | undefined
+  const stop = async (): Promise<void> => {
+    stopped ??= mesh.stop().then(async () => { await db.close() })
+    await stopped
+  }
+  t.after(stop)
   const publish = async (seq: number, missing: string[] = []): Promise<Uint8Array> => {
     // This computer's host name, as a dpkg inventory gives it: peers on this host may dial its loopback addresses.
     const own = { host: hostname(), addresses: advertisedAddresses(mesh.addresses) }
@@ -49,7 +70,7 @@ export async function startMeshNode (t: TestContext, options: { name?: string, b
     await mesh.publishStatus(bytes)
     return bytes
   }
-  return { mesh, fleet, identity, publish }
+  return { mesh, fleet, identity, db, dir, stop, publish }
 }
 
 /** A plausible status record for a test node, changed by `overrides`. */

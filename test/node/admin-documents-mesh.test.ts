@@ -98,3 +98,62 @@ test('a mesh file on disk newer than the held updates stays in force', async (t)
   const admin = await startAdmin(await openDb(t, dir), v3)
   assert.equal(admin.mesh, v3)
 })
+
+test('a mesh update that arrives before the version it follows waits without a refusal, and takes effect once that version arrives', async (t) => {
+  const dir = await tempDir(t)
+  const db = await openDatabase(join(dir, 'data'))
+  const admin = await startAdmin(db)
+  // Admin 4 exists only from version 2 on: version 1 cannot judge this.
+  assert.equal(await offerMesh(admin, v3, [a4, a2]), 'predecessor-missing')
+  assert.equal(admin.mesh?.version, 1)
+  assert.deepEqual(await admin.store.refusals(), [])
+  assert.equal(await offerMesh(admin, v2, [a1, a2]), 'accepted')
+  assert.equal(admin.mesh?.version, 3)
+  await db.close()
+
+  assert.equal((await startAdmin(await openDb(t, dir))).mesh?.version, 3)
+})
+
+test('a forged update held back until its predecessor arrives is then refused with its reason, and the real one still takes effect', async (t) => {
+  const admin = await startAdmin(await openDb(t, await tempDir(t)))
+  const { outsider } = testKeys(0)
+  assert.equal((await admin.offer(encodeAdminMessage({ kind: 'mesh-update', document: signedMesh(v3, [outsider]) }), 'forger')).status, 'predecessor-missing')
+  assert.equal(await offerMesh(admin, v2, [a1, a2]), 'accepted')
+  assert.deepEqual((await admin.store.refusals()).map(refusal => [refusal.kind, refusal.reason, refusal.from]), [['mesh-update', 'untrusted', 'forger']])
+  assert.equal(admin.mesh?.version, 2)
+  assert.equal(await offerMesh(admin, v3, [a4, a2]), 'accepted')
+})
+
+test('a proposal still short of co-signers does not block a different update that k admins signed for the same version', async (t) => {
+  const admin = await startAdmin(await openDb(t, await tempDir(t)))
+  const other = proposeMeshUpdate(v1, { threshold: 3 })
+  assert.equal(await offerMesh(admin, other, [a3]), 'pending')
+  assert.equal(await offerMesh(admin, v2, [a1, a2]), 'accepted')
+  assert.deepEqual(admin.mesh, v2)
+  assert.equal(await offerMesh(admin, v3, [a4, a2]), 'accepted')
+})
+
+test('sync names each mesh version up to the one in force, oldest first, and the mesh-update record only while a successor waits for co-signers', async (t) => {
+  const admin = await startAdmin(await openDb(t, await tempDir(t)))
+  assert.deepEqual(await admin.syncDigest(), [])
+  await offerMesh(admin, v2, [a1, a2])
+  await offerMesh(admin, v3, [a4])
+  assert.deepEqual(await admin.syncDigest(), [['admin:mesh-update/acme@2', 2], ['admin:mesh-update/acme', 3 * 64 + 1]])
+  await offerMesh(admin, v3, [a2])
+  assert.deepEqual(await admin.syncDigest(), [['admin:mesh-update/acme@2', 2], ['admin:mesh-update/acme@3', 3]])
+  // A chain entry is served as the accepted update's bytes, which a node still at version 1 accepts.
+  const served = await admin.store.encoded('admin:mesh-update/acme@2')
+  assert.ok(served != null)
+  const fresh = await startAdmin(await openDb(t, await tempDir(t)))
+  assert.equal((await fresh.offer(served, 'peer')).status, 'accepted')
+})
+
+test('a node started from a newer mesh file names the versions before it in sync, so peers do not send what it cannot judge', async (t) => {
+  const admin = await startAdmin(await openDb(t, await tempDir(t)), v3)
+  assert.deepEqual(await admin.syncDigest(), [['admin:mesh-update/acme@2', 2], ['admin:mesh-update/acme@3', 3]])
+  assert.equal(await admin.store.encoded('admin:mesh-update/acme@2'), undefined)
+  // Offered anyway, an older link signed by admins no longer in force is no fault of the sender.
+  const older = encodeAdminMessage({ kind: 'mesh-update', document: signedMesh(v2, [a3]) })
+  assert.equal((await admin.offer(older, 'peer')).status, 'superseded')
+  assert.deepEqual(await admin.store.refusals(), [])
+})

@@ -170,6 +170,36 @@ describe('verifyMeshUpdate', () => {
     assert.deepEqual(verdict, { status: 'wrong-mesh', mesh: 'other', expected: 'acme', problems: [] })
   })
 
+  it('holds back an update two versions ahead as predecessor-missing, whoever signed it: versions take effect in order', () => {
+    const newcomers = testKeys(2)
+    const third = testMesh(newcomers.admins, 1, signer, { version: 3 })
+    assert.deepEqual(verifyMeshUpdate(signedMesh(third, newcomers.admins), mesh), {
+      status: 'predecessor-missing', version: 3, inForce: 1, problems: newcomers.admins.map(key => ({ keyId: id(key), reason: 'unknown-key' }))
+    })
+    assert.equal(verifyMeshUpdate(signedMesh(third, [alice, bob]), mesh).status, 'predecessor-missing')
+  })
+
+  it('still refuses an update ahead of the chain whose signature by a key in force does not verify', () => {
+    const third = signedMesh(testMesh([alice, bob], 1, signer, { version: 3 }), [alice])
+    const bytes = new Uint8Array(third.bytes)
+    bytes[bytes.length - 2] = 'X'.charCodeAt(0)
+    assert.equal(verifyMeshUpdate({ bytes, signatures: third.signatures }, mesh).status, 'bad-signature')
+  })
+
+  it('calls an older version that no admin in force signed superseded, not untrusted', () => {
+    const newcomers = testKeys(2)
+    const third = testMesh(newcomers.admins, 2, signer, { version: 3 })
+    assert.deepEqual(verifyMeshUpdate(signedMesh(rotated, [alice, bob]), third), {
+      status: 'superseded', version: 2, inForce: 3, problems: [alice, bob].map(key => ({ keyId: id(key), reason: 'unknown-key' }))
+    })
+    assert.equal(verifyMeshUpdate(signedMesh(third, [outsider]), third).status, 'superseded')
+  })
+
+  it('keeps bytes that no key in force signed and that are no mesh file of this mesh untrusted', () => {
+    assert.equal(verifyMeshUpdate(signText('<Mesh/>', [outsider]), mesh).status, 'untrusted')
+    assert.equal(verifyMeshUpdate(signedMesh({ ...rotated, name: 'other', version: 5 }, [outsider]), mesh).status, 'untrusted')
+  })
+
   it('completes a pending update when another admin\'s signature arrives', () => {
     const first = verifyMeshUpdate(signedMesh(rotated, [alice]), mesh)
     assert.ok(first.status === 'pending', first.status)
