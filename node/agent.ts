@@ -132,6 +132,7 @@ export class PatchmeshNode {
         db,
         fleet,
         logger,
+        site,
         listen: this.#init.listen ?? DEFAULT_LISTEN,
         bootstrap: [...meshConfig.bootstrap, ...(this.#init.bootstrap ?? [])],
         mdns: this.#init.mdns,

@@ -49,8 +49,8 @@ export interface DownloadComponents {
   holders: BlobHolders
   open: OpenBlobStream
   self: { id: string, site: string }
-  /** Tells the mesh what this node now holds (coalesced by the caller). */
-  advertise: (blobId: BlobId) => void
+  /** Tells the mesh what this node now holds (coalesced by the caller); `urgent` when the download heard nothing for a while. */
+  advertise: (blobId: BlobId, urgent?: boolean) => void
   /** A peer served bytes that failed verification. */
   penalise: (peer: string, reason: string) => void
   /** True for peers left out of every download for a while (they served corrupt data before). */
@@ -136,7 +136,7 @@ export class BlobDownload {
         signal.throwIfAborted()
         const roundAt = Date.now()
         this.#schedule()
-        if (this.#inFlight.size === 0 && Date.now() - this.#advertisedAt > DEFAULT_READVERTISE_IDLE_MS) this.#advertise()
+        if (this.#inFlight.size === 0 && Date.now() - this.#advertisedAt > DEFAULT_READVERTISE_IDLE_MS) this.#advertise(true)
         await this.#sleep(IDLE_TICK_MS)
         const early = MIN_ROUND_MS - (Date.now() - roundAt)
         if (early > 0) await new Promise(resolve => setTimeout(resolve, early))
@@ -168,7 +168,7 @@ export class BlobDownload {
       }
       if (await this.#c.store.chunkCount(blobId) != null) break
       signal.throwIfAborted()
-      if (Date.now() - this.#advertisedAt > DEFAULT_READVERTISE_IDLE_MS) this.#advertise()
+      if (Date.now() - this.#advertisedAt > DEFAULT_READVERTISE_IDLE_MS) this.#advertise(true)
       await this.#sleep(IDLE_TICK_MS * 4)
     }
     this.#chunkCount = await this.#c.store.chunkCount(blobId) ?? 0
@@ -310,9 +310,9 @@ export class BlobDownload {
     this.#c.penalise(peer, reason)
   }
 
-  #advertise (): void {
+  #advertise (urgent = false): void {
     this.#advertisedAt = Date.now()
-    this.#c.advertise(this.#o.blobId)
+    this.#c.advertise(this.#o.blobId, urgent)
   }
 
   #report (): void {

@@ -13,10 +13,16 @@ import type { DownloadProgress, DownloadStore } from './blob-download.ts'
 import type { BlobServerInit, ChunkSource, UploadCounters } from './blob-server.ts'
 import type { PeerId } from '@libp2p/interface'
 
-/** @default 1 s between advertisements of one blob while it downloads: gossip stays light, peers stay current. */
+/** @default 1 s between advertisements of one blob to the site while it downloads: site-mates stay current. */
 export const DEFAULT_ADVERTISE_INTERVAL_MS = 1_000
 /** @default 10 s: a holder answers a new wanter at once, and repeats itself at most this often. */
 export const DEFAULT_READVERTISE_INTERVAL_MS = 10_000
+/**
+ * @default 20 s between a downloading node's mesh-wide word that it wants a blob (a third of the
+ * holders' TTL, so holders in other sites keep answering and stay known). Its have-map goes to its
+ * own site only: the whole mesh hears one short message per download every 20 s, not one a second.
+ */
+export const DEFAULT_WANT_INTERVAL_MS = 20_000
 /** @default 10 min that a peer which served corrupt chunks is left out of every download. */
 export const DEFAULT_PENALTY_MS = 10 * 60_000
 
@@ -53,6 +59,16 @@ export interface BlobReport {
   received?: { sameSite: number, otherSites: number, corruptChunks: number }
 }
 
+/** When this node last advertised a blob, to its site and to the mesh. */
+interface Advertised {
+  at: number
+  timer?: NodeJS.Timeout
+  /** When the mesh last heard that this node wants the blob. */
+  wantAt: number
+  /** The next advertisement also tells the mesh (the download heard nothing for a while). */
+  urgent: boolean
+}
+
 /** The node's blob exchange: serves what it holds, advertises it, and fetches blobs from peers. */
 export class BlobService {
   readonly #c: BlobServiceComponents
@@ -64,7 +80,7 @@ export class BlobService {
   readonly #wan: TokenBucket
   readonly #downloads = new Map<BlobId, { promise: Promise<DownloadProgress>, download: BlobDownload }>()
   readonly #received = new Map<BlobId, DownloadProgress>()
-  readonly #advertised = new Map<BlobId, { at: number, timer?: NodeJS.Timeout }>()
+  readonly #advertised = new Map<BlobId, Advertised>()
   readonly #penalised = new Map<string, number>()
   /** Each peer's site, as its advertisements say: bytes served to it count as LAN or WAN traffic. */
   readonly #sites = new Map<string, string>()
@@ -95,7 +111,8 @@ export class BlobService {
   async start (): Promise<void> {
     await this.#server.start()
     this.#c.mesh.libp2p?.addEventListener('peer:disconnect', this.#onDisconnect)
-    this.#c.mesh.join('blobs', async (bytes, from) => this.#onAdvertisement(bytes, from))
+    this.#c.mesh.join('blobs', async (bytes, from) => await this.#onAdvertisement(bytes, from, 'mesh'))
+    this.#c.mesh.join('site-blobs', async (bytes, from) => await this.#onAdvertisement(bytes, from, 'site'))
   }
 
   async stop (): Promise<void> {
@@ -119,7 +136,7 @@ export class BlobService {
         holders: this.#holders,
         open: async (peer, signal) => await this.#openStream(peer, signal),
         self: this.#c.self,
-        advertise: id => { this.#advertise(id) },
+        advertise: (id, urgent) => { this.#advertise(id, urgent) },
         penalise: (peer, reason) => { this.#penalise(peer, reason) },
         penalised: peer => (this.#penalised.get(peer) ?? 0) > Date.now(),
         download: this.#download,
@@ -172,32 +189,45 @@ export class BlobService {
     return reports
   }
 
-  /** Tells the mesh what this node holds of a blob, at most once per interval (the last state always goes out). */
-  #advertise (blobId: BlobId): void {
-    const entry = this.#advertised.get(blobId) ?? { at: 0 }
+  /**
+   * Tells the site what this node holds of a blob, at most once per interval (the last state always
+   * goes out); a whole blob, and now and then the wish for one, go to the whole mesh.
+   */
+  #advertise (blobId: BlobId, urgent = false): void {
+    const entry = this.#advertised.get(blobId) ?? { at: 0, wantAt: 0, urgent: false }
     this.#advertised.set(blobId, entry)
+    entry.urgent ||= urgent
     if (entry.timer != null) return
     const wait = Math.max(0, entry.at + DEFAULT_ADVERTISE_INTERVAL_MS - Date.now())
     entry.timer = setTimeout(() => {
       entry.timer = undefined
       entry.at = Date.now()
-      void this.#publishHave(blobId)
+      void this.#publishHave(blobId, entry)
     }, wait)
   }
 
-  async #publishHave (blobId: BlobId): Promise<void> {
+  async #publishHave (blobId: BlobId, entry: Advertised): Promise<void> {
     try {
       // Before the chunk index arrives a node still says it wants the blob: holders answer, site-mates count it in.
       const progress = await this.#c.store.progress(blobId) ?? { chunkCount: 0, complete: false }
       const haveMap = await this.#c.store.haveMap(blobId) ?? new Uint8Array(0)
       const have = { digest: parseBlobId(blobId), chunkCount: progress.chunkCount, complete: progress.complete, wants: true, site: this.#c.self.site, haveMap }
-      await this.#c.mesh.publish('blobs', encodeBlobHave(have))
+      if (have.complete) {
+        await this.#c.mesh.publish('blobs', encodeBlobHave(have))
+        return
+      }
+      await this.#c.mesh.publish('site-blobs', encodeBlobHave(have))
+      if (!entry.urgent && Date.now() - entry.wantAt < DEFAULT_WANT_INTERVAL_MS) return
+      entry.wantAt = Date.now()
+      entry.urgent = false
+      // Without the map: other sites fetch only from whole copies, and site-mates have it from the site topic.
+      await this.#c.mesh.publish('blobs', encodeBlobHave({ ...have, chunkCount: 0, haveMap: new Uint8Array(0) }))
     } catch (err) {
       this.#log.warn({ err, blobId }, 'cannot advertise blob')
     }
   }
 
-  async #onAdvertisement (bytes: Uint8Array, from: PeerId): Promise<TopicValidatorResult> {
+  async #onAdvertisement (bytes: Uint8Array, from: PeerId, topic: 'mesh' | 'site'): Promise<TopicValidatorResult> {
     let have
     try {
       have = decodeBlobHave(bytes)
@@ -207,14 +237,18 @@ export class BlobService {
     }
     const blobId = blobIdFromSha256(have.digest)
     const peer = from.toString()
+    const sameSite = have.site === this.#c.self.site
     const known = this.#holders.of(blobId).some(h => h.peer === peer)
     this.#sites.set(peer, have.site)
-    this.#holders.advertise(blobId, peer, have)
+    // A site-mate's mesh-wide word carries no map; the one its site advertisements gave must stay.
+    if (topic === 'site' || have.complete || !sameSite) this.#holders.advertise(blobId, peer, have)
     // A peer new to this blob learns at once who holds it; others hear a holder again at most every so often.
+    // Another site fetches only whole copies, so only a whole copy answers it.
     const mine = this.#advertised.get(blobId)
-    if (!have.complete && (!known || Date.now() - (mine?.at ?? 0) > DEFAULT_READVERTISE_INTERVAL_MS) && await this.#c.store.haveMap(blobId) != null) {
-      this.#advertise(blobId)
-    }
+    const due = !known || Date.now() - (mine?.at ?? 0) > DEFAULT_READVERTISE_INTERVAL_MS
+    if (have.complete || !due) return TopicValidatorResult.Accept
+    const held = await this.#c.store.progress(blobId)
+    if (held !== undefined && (sameSite || held.complete)) this.#advertise(blobId)
     return TopicValidatorResult.Accept
   }
 

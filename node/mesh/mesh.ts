@@ -13,13 +13,18 @@ import type { SyncInit } from './sync.ts'
 import type { Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
 
-/** The mesh's gossip topics: node status records, admin documents (catalog announcements, manifests, key changes), and blob advertisements. */
-export type MeshTopic = 'status' | 'admin' | 'blobs'
-const MESH_TOPICS: readonly MeshTopic[] = ['status', 'admin', 'blobs']
+/**
+ * The mesh's gossip topics: node status records, admin documents (catalog announcements, manifests,
+ * key changes), blob advertisements the whole mesh needs (who holds a whole blob, who wants one),
+ * and the advertisements only a node's own site needs (the chunks a downloading node holds, once a
+ * second) — on a topic per site, so a node hears its site-mates' progress and not the fleet's.
+ */
+export type MeshTopic = 'status' | 'admin' | 'blobs' | 'site-blobs'
+const MESH_TOPICS: readonly MeshTopic[] = ['status', 'admin', 'blobs', 'site-blobs']
 
-/** The name of one of a mesh's gossip topics. */
-export function meshTopic (mesh: string, topic: MeshTopic): string {
-  return `/patchmesh/${mesh}/${topic}/1`
+/** The name of one of a mesh's gossip topics; `site` names the site of a per-site topic. */
+export function meshTopic (mesh: string, topic: MeshTopic, site = ''): string {
+  return topic === 'site-blobs' ? `/patchmesh/${mesh}/${topic}/${encodeURIComponent(site)}/1` : `/patchmesh/${mesh}/${topic}/1`
 }
 
 /** The gossip topic that carries status records of one mesh. */
@@ -43,6 +48,8 @@ export interface MeshInit {
   logger: Logger
   listen: string[]
   bootstrap: string[]
+  /** This node's site, for the per-site topic. @default '' */
+  site?: string
   /** @default true */
   mdns?: boolean
   sync?: SyncInit
@@ -92,7 +99,7 @@ export class Mesh {
   async start (): Promise<void> {
     if (this.#libp2p != null) return
     const { identity, listen, bootstrap, name, fleet } = this.#init
-    const topics = MESH_TOPICS.map(topic => meshTopic(name, topic))
+    const topics = MESH_TOPICS.map(topic => this.#topicName(topic))
     const libp2p = this.#libp2p = await createMeshLibp2p({ privateKey: identity.privateKey, listen, bootstrap, mdns: this.#init.mdns ?? true, topics })
     const topic = statusTopic(name)
     this.join('status', async (bytes, _author, relay) => await this.#validate(bytes, relay, 'gossip'))
@@ -132,7 +139,7 @@ export class Mesh {
   join (topic: MeshTopic, validate: MessageValidator): void {
     const pubsub = this.#libp2p?.services.pubsub
     if (pubsub == null) throw new Error('join() before start()')
-    const name = meshTopic(this.#init.name, topic)
+    const name = this.#topicName(topic)
     pubsub.topicValidators.set(name, async (relay: PeerId, message: Message) => {
       // Unsigned messages never reach us (StrictSign refuses them before validation); the relay stands in to satisfy the type.
       const author = message.type === 'signed' ? message.from : relay
@@ -141,10 +148,14 @@ export class Mesh {
     pubsub.subscribe(name)
   }
 
+  #topicName (topic: MeshTopic): string {
+    return meshTopic(this.#init.name, topic, this.#init.site)
+  }
+
   /** Gossips a message on one of the mesh's topics; having no peers yet is not an error (sync hands it over later). */
   async publish (topic: MeshTopic, bytes: Uint8Array): Promise<void> {
     try {
-      await this.#libp2p?.services.pubsub.publish(meshTopic(this.#init.name, topic), bytes)
+      await this.#libp2p?.services.pubsub.publish(this.#topicName(topic), bytes)
     } catch (err) {
       this.#log.debug({ err, topic }, 'gossip publish failed')
     }

@@ -59,6 +59,7 @@ export async function startBlobNode (t: TestContext, options: BlobNodeOptions): 
     db,
     fleet,
     logger,
+    site: options.site,
     listen: ['/ip4/127.0.0.1/tcp/0'],
     bootstrap: options.bootstrap ?? [],
     mdns: false,
