@@ -27,6 +27,8 @@ export interface LoadedIndex {
 
 /** Decoded indexes kept in memory: serving a chunk must not decode half a megabyte each time. */
 const INDEX_CACHE_ENTRIES = 32
+/** Blob ids remembered as unknown at most: advertisements name blobs this node never holds, over and over. */
+const UNKNOWN_CACHE_ENTRIES = 1024
 
 /**
  * The store's database side: blob records in sublevel 'blobs' (JSON) and each blob's encoded chunk
@@ -38,6 +40,13 @@ export class BlobRecords {
   readonly #records: Sublevel<BlobRecord>
   readonly #indexes: Sublevel<Uint8Array>
   readonly #cache = new Map<BlobId, LoadedIndex>()
+  /**
+   * Every record read or written so far, and ids known to have none: all writes pass through here
+   * (one process holds the database), so memory stays exact, and serving, downloading and answering
+   * advertisements — several reads per chunk — never wait on the database.
+   */
+  readonly #known = new Map<BlobId, BlobRecord>()
+  readonly #unknown = new Set<BlobId>()
 
   constructor (db: NodeDatabase) {
     this.#db = db
@@ -47,7 +56,29 @@ export class BlobRecords {
 
   /** The record of a blob, if the store knows it. */
   async get (blobId: BlobId): Promise<BlobRecord | undefined> {
-    return await this.#records.get(blobId)
+    const known = this.#known.get(blobId)
+    // A copy: callers build new records from it, and must not change the one kept here.
+    if (known !== undefined) return { ...known }
+    if (this.#unknown.has(blobId)) return undefined
+    const record = await this.#records.get(blobId)
+    if (record === undefined) this.#rememberUnknown(blobId)
+    else this.#known.set(blobId, record)
+    return record === undefined ? undefined : { ...record }
+  }
+
+  #rememberUnknown (blobId: BlobId): void {
+    if (this.#unknown.size >= UNKNOWN_CACHE_ENTRIES) this.#unknown.clear()
+    this.#unknown.add(blobId)
+  }
+
+  #remember (blobId: BlobId, record: BlobRecord | undefined): void {
+    this.#unknown.delete(blobId)
+    if (record === undefined) {
+      this.#known.delete(blobId)
+      this.#rememberUnknown(blobId)
+    } else {
+      this.#known.set(blobId, { ...record })
+    }
   }
 
   /** Every record, in blob id order. */
@@ -58,6 +89,7 @@ export class BlobRecords {
   /** Replaces a known blob's record (its index stays). */
   async set (blobId: BlobId, record: BlobRecord): Promise<void> {
     await this.#records.put(blobId, record)
+    this.#remember(blobId, record)
   }
 
   /** Stores a new blob's record and its verified index bytes together. */
@@ -67,6 +99,7 @@ export class BlobRecords {
       { type: 'put', sublevel: this.#records, key: blobId, value: record },
       { type: 'put', sublevel: this.#indexes, key: blobId, value: indexBytes }
     ])
+    this.#remember(blobId, record)
   }
 
   /** Forgets a blob: record and index. */
@@ -76,6 +109,7 @@ export class BlobRecords {
       { type: 'del', sublevel: this.#records, key: blobId },
       { type: 'del', sublevel: this.#indexes, key: blobId }
     ])
+    this.#remember(blobId, undefined)
   }
 
   /** The encoded index of a blob, as peers fetch it. */
