@@ -257,12 +257,12 @@ test('the endgame offers only chunks the peer holds', () => {
   assert.equal(pickChunk(state, peer), 1)
 })
 
-test('the endgame still keeps other-site peers to this node\'s WAN share', () => {
-  const mate = holder('m', SITE, [], 16)
+test('the endgame asks no second copy across the WAN: a chunk in flight is asked again only of site-mates', () => {
+  const mate = holder('m', SITE, 'all', 16)
   const remote = holder('r', OTHER_SITE, 'all', 16)
   const inFlight = new Map(range(16).map(c => [c, new Set(['elsewhere'])]))
-  const state = pickerState(16, [mate, remote], { inFlight })
-  assert.deepEqual(drain(state, remote), ownedBySelf(16, ['m']))
+  assert.deepEqual(drain(pickerState(16, [mate, remote], { inFlight }), remote), [])
+  assert.equal(drain(pickerState(16, [mate, remote], { inFlight }), mate).length, 16)
 })
 
 // --- rendezvous --------------------------------------------------------------------------------
