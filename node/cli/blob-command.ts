@@ -9,7 +9,9 @@ import type { BlobReport } from '../blobs/blob-service.ts'
 import type { CliIo } from './io.ts'
 
 /** How often `blob get` asks the node how far it got. */
+/** A progress bar on a terminal moves four times a second; without one (a script, a service) once a second is plenty. */
 const POLL_INTERVAL_MS = 250
+const UNATTENDED_POLL_INTERVAL_MS = 1_000
 
 const NODE_OPTIONS = `  --data DIR         the local node's data folder, for its address and control token
                      (default: $PATCHMESH_DATA or ./data)
@@ -86,7 +88,7 @@ export async function blobGetCommand (argv: string[], io: CliIo): Promise<number
       if (report.complete) break
     }
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, POLL_INTERVAL_MS)
+      const timer = setTimeout(resolve, io.progress != null ? POLL_INTERVAL_MS : UNATTENDED_POLL_INTERVAL_MS)
       io.signal.addEventListener('abort', () => { clearTimeout(timer); reject(io.signal.reason) }, { once: true })
     })
   }
