@@ -5,7 +5,8 @@ const SCENARIOS: Record<string, { summary: string, load: () => Promise<{ run: (a
   // The branch-office testbed (root, network namespaces): each against the central HTTP and BitTorrent baselines.
   s1: { summary: 'testbed: B branches × K nodes behind shaped WAN links; time to the last node, WAN bytes per branch', load: async () => await import('./testbed/s1.ts') },
   s2: { summary: 'testbed: N nodes with upload caps, one seed; time against the Kumar–Ross bound', load: async () => await import('./testbed/s2.ts') },
-  s3: { summary: 'testbed: churn in the middle of a run (30 % of nodes killed, a WAN link cut and restored)', load: async () => await import('./testbed/s3.ts') }
+  s3: { summary: 'testbed: churn in the middle of a run (30 % of nodes killed, a WAN link cut and restored)', load: async () => await import('./testbed/s3.ts') },
+  s4: { summary: 'testbed, patchmesh only: time for a new status record and a signed manifest to reach every node (p50/p99), idle bytes', load: async () => await import('./testbed/s4.ts') }
 }
 
 const [name, ...rest] = process.argv.slice(2)

@@ -28,6 +28,14 @@ test('a testbed plan gives each site its own LAN, puts the seed at HQ and shapes
   assert.ok(namespaces.every(ns => ns.startsWith('pmtb1x0-')))
 })
 
+test('a testbed plan with a management plane gives it a namespace of its own and every node a management address apart from its LAN', () => {
+  const bed = planTestbed({ hqNodes: 2, branches: 2, nodesPerBranch: 3, management: true }, 'pmtb1x0')
+  assert.deepEqual(bed.management, { ns: 'pmtb1x0-m', address: '10.3.255.1' })
+  assert.deepEqual(bed.nodes.filter(n => n.name === 'hq-1' || n.name === 'b2-2').map(n => [n.ip, n.managementIp]), [['10.1.0.11', '10.3.0.11'], ['10.1.2.12', '10.3.2.12']])
+  assert.equal(new Set(bed.nodes.map(n => n.managementIp)).size, bed.nodes.length)
+  assert.equal(planTestbed({ hqNodes: 1, branches: 0, nodesPerBranch: 0 }, 'pmtb1x1').management, undefined)
+})
+
 test('a 1-branch testbed with a shaped WAN link moves a file to every node through the central HTTP server, and leaves nothing behind', async (t) => {
   const unsupported = await testbedUnsupported()
   if (unsupported !== undefined) return t.skip('needs root and ip netns')

@@ -1,6 +1,7 @@
 // Runs one testbed scenario: the same topology and the same file for every system, one after the
 // other on a fresh testbed each, then prints them side by side and writes the JSON. Needs root and
-// `ip netns`; elsewhere it says so and skips. Ctrl-C tears everything down (twice: at once).
+// `ip netns`; elsewhere it says so and skips. Ctrl-C tears everything down (twice: at once). That
+// guard is runGuarded, which scenarios of another shape (S4) use on their own.
 import { rmSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -42,12 +43,33 @@ export interface ScenarioPlan {
   epilogue?: (outcomes: SystemOutcome[]) => string[]
 }
 
-/** Runs the plan for each system and reports. */
-export async function runScenario (plan: ScenarioPlan, systems: SystemEntry[], keep: boolean): Promise<void> {
+/** What runGuarded hands a scenario. */
+export interface GuardedRun {
+  /** A temporary folder of the run's own: removed afterwards unless --keep. */
+  dir: string
+  /** Aborted by the first Ctrl-C or SIGTERM. */
+  signal: AbortSignal
+  /** Prints a line. */
+  out: (text: string) => void
+}
+
+/** Why a testbed cannot run these programs ("needs …, apt-get install …"), or undefined when all are there. */
+export async function missingProgramsMessage (programs: string[]): Promise<string | undefined> {
+  const missing = await missingPrograms([...TESTBED_PROGRAMS, ...programs])
+  if (missing.length === 0) return undefined
+  return `needs ${missing.join(', ')} (apt-get install ${[...new Set(missing.map(p => DEBIAN_PACKAGE[p] ?? p))].join(' ')})`
+}
+
+/**
+ * Runs a testbed scenario's body, or says why this machine cannot (not root, no `ip netns`). The
+ * body gets a temporary folder and a signal that Ctrl-C or SIGTERM aborts; a second Ctrl-C exits at
+ * once. Whichever way it ends, every namespace of this process goes, and the folder unless `keep`.
+ */
+export async function runGuarded (name: string, keep: boolean, body: (run: GuardedRun) => Promise<void>): Promise<void> {
   const out = (text: string): void => { process.stdout.write(`${text}\n`) }
   const unsupported = await testbedUnsupported()
   if (unsupported !== undefined) {
-    out(`${plan.name}: skipped: ${unsupported}`)
+    out(`${name}: skipped: ${unsupported}`)
     return
   }
   const controller = new AbortController()
@@ -67,6 +89,22 @@ export async function runScenario (plan: ScenarioPlan, systems: SystemEntry[], k
   process.on('SIGTERM', onSignal)
   process.on('exit', onExit)
   try {
+    await body({ dir, signal: controller.signal, out })
+  } catch (err) {
+    if (!controller.signal.aborted) throw err
+    process.exitCode = 130
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    process.off('exit', onExit)
+    if (keep) out(`kept ${dir} (logs and copies per system and node)`)
+    else await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** Runs the plan for each system and reports. */
+export async function runScenario (plan: ScenarioPlan, systems: SystemEntry[], keep: boolean): Promise<void> {
+  await runGuarded(plan.name, keep, async ({ dir, signal, out }) => {
     out(plan.title)
     for (const note of plan.notes) out(`  ${note}`)
     const file = await writeRandomFile(join(dir, 'patch.bin'), plan.fileBytes)
@@ -78,9 +116,8 @@ export async function runScenario (plan: ScenarioPlan, systems: SystemEntry[], k
         continue
       }
       const system = entry.create()
-      const missing = await missingPrograms([...TESTBED_PROGRAMS, ...system.programs])
-      if (missing.length > 0) {
-        const why = `needs ${missing.join(', ')} (apt-get install ${[...new Set(missing.map(p => DEBIAN_PACKAGE[p] ?? p))].join(' ')})`
+      const why = await missingProgramsMessage(system.programs)
+      if (why !== undefined) {
         out(`${system.name}: skipped: ${why}`)
         outcomes.push({ system: system.name, unavailable: why })
         continue
@@ -94,7 +131,7 @@ export async function runScenario (plan: ScenarioPlan, systems: SystemEntry[], k
         file,
         dir: systemDir,
         deadlineMs: plan.deadlineMs,
-        signal: controller.signal,
+        signal,
         onTick: async live => {
           if (churn !== undefined) await churn(live)
           if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
@@ -111,14 +148,5 @@ export async function runScenario (plan: ScenarioPlan, systems: SystemEntry[], k
     const printed = [formatReport(outcomes, [...commonColumns().before, ...plan.columns, ...commonColumns().after], plan.goals, plan.ratios), ...(plan.epilogue?.(outcomes) ?? [])].join('\n')
     out(`\n${printed}`)
     out(`results written to ${await writeResults(plan.name, plan.parameters, outcomes, printed)}`)
-  } catch (err) {
-    if (!controller.signal.aborted) throw err
-    process.exitCode = 130
-  } finally {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
-    process.off('exit', onExit)
-    if (keep) out(`kept ${dir} (logs and copies per system and node)`)
-    else await rm(dir, { recursive: true, force: true })
-  }
+  })
 }

@@ -6,12 +6,11 @@ import { mkdir } from 'node:fs/promises'
 import { setTimeout as delay } from 'node:timers/promises'
 import { countersSince, readCounters } from './counters.ts'
 import { sha256File } from './file.ts'
-import { NamespaceProcesses } from './processes.ts'
 import { ResourceSampler } from './resources.ts'
-import { buildTestbed, destroyTestbed } from './topology.ts'
+import { withTestbed } from './topology.ts'
 import type { Flow } from './counters.ts'
 import type { SourceFile } from './file.ts'
-import type { StopResult } from './processes.ts'
+import type { NamespaceProcesses, StopResult } from './processes.ts'
 import type { DistributionSystem, FetchState } from './systems/types.ts'
 import type { Testbed, TestbedNode, TopologySpec } from './topology.ts'
 
@@ -86,9 +85,11 @@ export interface DistributionResult {
 
 /** Runs one system over a fresh testbed built from spec. */
 export async function runDistribution (system: DistributionSystem, options: RunOptions): Promise<DistributionResult> {
+  return await withTestbed(options.spec, options.signal, async (bed, processes) => await distribute(system, options, bed, processes))
+}
+
+async function distribute (system: DistributionSystem, options: RunOptions, bed: Testbed, processes: NamespaceProcesses): Promise<DistributionResult> {
   const { spec, file, dir, deadlineMs, signal } = options
-  const bed = await buildTestbed(spec, signal)
-  const processes = new NamespaceProcesses()
   const nodeByNs = new Map(bed.nodes.map(n => [n.ns, n.name]))
   const sampler = new ResourceSampler(() => processes.all(), ns => nodeByNs.get(ns))
   try {
@@ -165,7 +166,5 @@ export async function runDistribution (system: DistributionSystem, options: RunO
     }
   } finally {
     await sampler.stop().catch(() => {})
-    await processes.stopAll()
-    await destroyTestbed(bed)
   }
 }

@@ -1,4 +1,4 @@
-// Command-line flags of the testbed scenarios: numbers with defaults, plus --systems, --deadline-seconds and --keep.
+// Command-line flags of the testbed scenarios: numbers with defaults, plus --systems, --deadline-seconds, --keep and --help.
 import { parseArgs } from 'node:util'
 import { SYSTEMS, selectSystems } from './systems/index.ts'
 import type { SystemEntry } from './systems/index.ts'
@@ -12,6 +12,11 @@ export interface NumberFlag {
   help: string
 }
 
+export interface ScenarioOptions {
+  /** The scenario compares systems and takes --systems. @default true */
+  systems?: boolean
+}
+
 export interface ScenarioArgs<K extends string> {
   values: Record<K, number | undefined>
   systems: SystemEntry[]
@@ -21,15 +26,21 @@ export interface ScenarioArgs<K extends string> {
 }
 
 /** A usage line built from the flags. */
-export function usage (scenario: string, flags: Record<string, NumberFlag>): string {
+export function usage (scenario: string, flags: Record<string, NumberFlag>, options: ScenarioOptions = {}): string {
   const parts = Object.entries(flags).map(([name, f]) => `[--${name} ${f.help}${f.default === undefined ? '' : ` (${f.default})`}]`)
-  return `usage: npm run bench -- ${scenario} ${parts.join(' ')} [--systems ${SYSTEMS.map(s => s.name).join(',')}] [--deadline-seconds S] [--keep]`
+  if (options.systems !== false) parts.push(`[--systems ${SYSTEMS.map(s => s.name).join(',')}]`)
+  return `usage: npm run bench -- ${scenario} ${parts.join(' ')} [--deadline-seconds S] [--keep] [--help]`
 }
 
-/** Parses argv against the flags; on anything wrong prints the error and the usage line, sets exit code 2 and returns undefined. */
-export function parseScenarioArgs<K extends string> (argv: string[], scenario: string, flags: Record<K, NumberFlag>): ScenarioArgs<K> | undefined {
+/**
+ * Parses argv against the flags. With --help (-h) prints the usage line and returns undefined; on
+ * anything wrong prints the error and the usage line, sets exit code 2 and returns undefined.
+ */
+export function parseScenarioArgs<K extends string> (argv: string[], scenario: string, flags: Record<K, NumberFlag>, options: ScenarioOptions = {}): ScenarioArgs<K> | undefined {
   try {
-    return parseStrict(argv, scenario, flags)
+    const parsed = parseStrict(argv, scenario, flags, options)
+    if (parsed === 'help') process.stdout.write(`${usage(scenario, flags, options)}\n`)
+    return parsed === 'help' ? undefined : parsed
   } catch (err) {
     if (!(err instanceof RangeError)) throw err
     process.stderr.write(`${err.message}\n`)
@@ -38,9 +49,10 @@ export function parseScenarioArgs<K extends string> (argv: string[], scenario: s
   }
 }
 
-function parseStrict<K extends string> (argv: string[], scenario: string, flags: Record<K, NumberFlag>): ScenarioArgs<K> {
-  const line = usage(scenario, flags)
-  const options: Record<string, { type: 'string' } | { type: 'boolean' }> = { systems: { type: 'string' }, 'deadline-seconds': { type: 'string' }, keep: { type: 'boolean' } }
+function parseStrict<K extends string> (argv: string[], scenario: string, flags: Record<K, NumberFlag>, scenarioOptions: ScenarioOptions): ScenarioArgs<K> | 'help' {
+  const line = usage(scenario, flags, scenarioOptions)
+  const options: Record<string, { type: 'string' } | { type: 'boolean', short?: string }> = { 'deadline-seconds': { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }
+  if (scenarioOptions.systems !== false) options.systems = { type: 'string' }
   for (const name of Object.keys(flags)) options[name] = { type: 'string' }
   let parsed: { values: Record<string, string | boolean | undefined> }
   try {
@@ -48,6 +60,7 @@ function parseStrict<K extends string> (argv: string[], scenario: string, flags:
   } catch (err) {
     throw new RangeError(`${(err as Error).message}\n${line}`)
   }
+  if (parsed.values.help === true) return 'help'
   const number = (name: string, raw: string | boolean | undefined, f: NumberFlag): number | undefined => {
     if (raw === undefined) return f.default
     const n = Number(raw)

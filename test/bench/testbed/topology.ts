@@ -5,7 +5,13 @@
 // HQ is site 0 and holds the seed/admin node (hq-0); branches b1…bB hold K nodes each. Every WAN
 // link and, optionally, every node's own link is shaped with tbf. Site s has LAN 10.1.s.0/24
 // (gateway .1, node k at .(10+k)) and WAN 10.2.s.0/30 (router .1, site .2).
+//
+// Optionally a management plane, apart from all of that: a namespace with a point-to-point link
+// to every node (node k of site s at 10.3.s.(10+k), the management end at 10.3.255.1), so that a
+// bench can ask every node's API without its requests crossing, or being counted on, the links it
+// measures.
 import { PROCESS_PREFIX, ip, newRunPrefix, nsRun, removeNamespaces, removeNamespacesSync, removeStaleNamespaces } from './netns.ts'
+import { NamespaceProcesses } from './processes.ts'
 import { shapeEgress } from './shaping.ts'
 import type { LinkEnd } from './shaping.ts'
 
@@ -21,6 +27,8 @@ export interface TopologySpec {
   nodeUpBitPerS?: number
   /** Each node's download: the egress of its bridge port. */
   nodeDownBitPerS?: number
+  /** Build the management plane. @default false */
+  management?: boolean
 }
 
 export interface Site {
@@ -43,6 +51,8 @@ export interface TestbedNode {
   role: 'seed' | 'peer'
   /** The node's link: [its upload (its eth0 egress), its download (its bridge port's egress)]. */
   link: [LinkEnd, LinkEnd]
+  /** Its address on the management plane (reachable from the management namespace only, and only when the spec asks for it). */
+  managementIp: string
 }
 
 export interface Testbed {
@@ -52,10 +62,13 @@ export interface Testbed {
   sites: Site[]
   nodes: TestbedNode[]
   seed: TestbedNode
+  /** The management namespace and its own address, when the spec asks for it. */
+  management?: { ns: string, address: string }
 }
 
 const MAX_NODES_PER_SITE = 240
 const MAX_BRANCHES = 250
+const MANAGEMENT_ADDRESS = '10.3.255.1'
 
 /** The namespaces, addresses and links of a spec, without touching the machine. */
 export function planTestbed (spec: TopologySpec, prefix: string): Testbed {
@@ -85,11 +98,13 @@ export function planTestbed (spec: TopologySpec, prefix: string): Testbed {
         ns: nodeNs,
         ip: `10.1.${s}.${10 + k}`,
         role: s === 0 && k === 0 ? 'seed' : 'peer',
-        link: [{ ns: nodeNs, dev: 'eth0', bitPerS: spec.nodeUpBitPerS }, { ns, dev: `n${k}`, bitPerS: spec.nodeDownBitPerS }]
+        link: [{ ns: nodeNs, dev: 'eth0', bitPerS: spec.nodeUpBitPerS }, { ns, dev: `n${k}`, bitPerS: spec.nodeDownBitPerS }],
+        managementIp: `10.3.${s}.${10 + k}`
       })
     }
   }
-  return { prefix, spec, router, sites, nodes, seed: nodes[0] as TestbedNode }
+  const management = spec.management === true ? { ns: `${prefix}-m`, address: MANAGEMENT_ADDRESS } : undefined
+  return { prefix, spec, router, sites, nodes, seed: nodes[0] as TestbedNode, management }
 }
 
 /** A namespace that forwards (router, site) or not (node), with IPv6 off so that autoconfiguration chatter stays off the counters. */
@@ -143,6 +158,7 @@ export async function buildTestbed (spec: TopologySpec, signal?: AbortSignal): P
       await ip(['-n', node.ns, 'route', 'add', 'default', 'via', node.site.gateway], signal)
       for (const end of node.link) if (end.bitPerS !== undefined) await shapeEgress(end, signal)
     }
+    if (bed.management !== undefined) await addManagementPlane(bed, bed.management, signal)
   } catch (err) {
     await destroyTestbed(bed)
     throw err
@@ -150,10 +166,40 @@ export async function buildTestbed (spec: TopologySpec, signal?: AbortSignal): P
   return bed
 }
 
+/**
+ * One unnumbered point-to-point veth per node (`mgmt` in the node, `m<i>` in the management
+ * namespace) with a host route each way: no bridge, so nothing a node sends there (mDNS
+ * included) reaches another node, and no default route, so the nodes' own traffic never takes it.
+ */
+async function addManagementPlane (bed: Testbed, plane: { ns: string, address: string }, signal?: AbortSignal): Promise<void> {
+  await addNamespace(plane.ns, false, signal)
+  await ip(['-n', plane.ns, 'addr', 'add', `${plane.address}/32`, 'dev', 'lo'], signal)
+  for (const [i, node] of bed.nodes.entries()) {
+    const dev = `m${i}`
+    await addVeth({ ns: node.ns, dev: 'mgmt', cidr: `${node.managementIp}/32` }, { ns: plane.ns, dev }, false, signal)
+    await ip(['-n', node.ns, 'link', 'set', 'mgmt', 'up'], signal)
+    await ip(['-n', plane.ns, 'link', 'set', dev, 'up'], signal)
+    await ip(['-n', node.ns, 'route', 'add', `${plane.address}/32`, 'dev', 'mgmt'], signal)
+    await ip(['-n', plane.ns, 'route', 'add', `${node.managementIp}/32`, 'dev', dev, 'src', plane.address], signal)
+  }
+}
+
 /** Kills every process in the testbed's namespaces and deletes them; safe to call twice. */
 export async function destroyTestbed (bed: Testbed): Promise<void> {
   // Nodes first: a site's namespace takes its bridge ports with it, but their processes must go before.
-  await removeNamespaces([...bed.nodes.map(n => n.ns), ...bed.sites.map(s => s.ns), bed.router])
+  await removeNamespaces([...bed.nodes.map(n => n.ns), ...bed.sites.map(s => s.ns), bed.router, ...(bed.management === undefined ? [] : [bed.management.ns])])
+}
+
+/** Builds the testbed, runs fn on it with a fresh process set, then stops every process and removes the testbed, whatever happens. */
+export async function withTestbed<T> (spec: TopologySpec, signal: AbortSignal, fn: (bed: Testbed, processes: NamespaceProcesses) => Promise<T>): Promise<T> {
+  const bed = await buildTestbed(spec, signal)
+  const processes = new NamespaceProcesses()
+  try {
+    return await fn(bed, processes)
+  } finally {
+    await processes.stopAll()
+    await destroyTestbed(bed)
+  }
 }
 
 /** Last resort from a process 'exit' handler: removes every namespace this process made, synchronously. */
