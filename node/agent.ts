@@ -211,7 +211,7 @@ export class PatchmeshNode {
         logger,
         controlToken,
         routes: [
-          ...apiRoutes({ nodeId: identity.id, mesh: meshConfig.name, staleAfterMs: this.#init.staleAfterMs, addresses: () => mesh.addresses, agentVersion: AGENT_VERSION, startedAt: new Date().toISOString(), inventorySource: inventory.description, catalogs, scans, fleet, admin: admin.store, blobStore, blobs }),
+          ...apiRoutes({ nodeId: identity.id, mesh: meshConfig.name, staleAfterMs: this.#init.staleAfterMs, addresses: () => mesh.addresses, agentVersion: AGENT_VERSION, startedAt: new Date().toISOString(), inventorySource: inventory.description, catalogs, scans, fleet, admin: admin.store, blobStore, blobs, computer }),
           ...controlRoutes({ dataDir, blobs: blobStore, exchange: blobs, admin, logger, publishAdmin: async bytes => { await mesh.publish('admin', bytes) }, scan: async () => { await this.scan('manual') } }),
           ...meshRoutes({ admin }),
           ...packageRoutes({ drafts: packages, admin: admin.store, mesh: () => admin.mesh })

@@ -3,7 +3,7 @@ import type { CatalogAnnouncement } from './catalog-announcement.ts'
 import { FormatError } from './errors.ts'
 import { parseMeshFile, trustedKeyMap } from './mesh-file.ts'
 import type { MeshFile, TrustedKey } from './mesh-file.ts'
-import { parsePackageManifest } from './package-manifest.ts'
+import { isManifestExpired, parsePackageManifest } from './package-manifest.ts'
 import type { PackageManifest } from './package-manifest-types.ts'
 import { checkSignatures } from './signatures.ts'
 import type { SignatureCheck, SignedDocument } from './signatures.ts'
@@ -65,7 +65,7 @@ export function verifyPackageManifest (document: SignedDocument, mesh: MeshFile,
     held: options.held ?? (() => undefined)
   })
   const expires = 'value' in verdict ? verdict.value.expires : undefined
-  if (expires !== undefined && Date.parse(expires) <= options.nowMs) return { status: 'expired', expires, problems: verdict.problems }
+  if (expires !== undefined && isManifestExpired({ expires }, options.nowMs)) return { status: 'expired', expires, problems: verdict.problems }
   return verdict
 }
 

@@ -89,6 +89,11 @@ export function parsePackageManifest (input: Uint8Array | string, options: Parse
   return manifest
 }
 
+/** True from the moment a manifest's `expires` comes: nodes neither accept nor install it any more. */
+export function isManifestExpired (manifest: Pick<PackageManifest, 'expires'>, nowMs: number): boolean {
+  return manifest.expires !== undefined && Date.parse(manifest.expires) <= nowMs
+}
+
 function readTarget (element: XmlElement): PackageTarget {
   allowAttributes(element, TARGET_ATTRIBUTES)
   const target: PackageTarget = {}

@@ -1,9 +1,10 @@
 import { parseCatalogAnnouncement } from '../../protocol/catalog-announcement.ts'
-import { parsePackageManifest } from '../../protocol/package-manifest.ts'
+import { livePatches } from '../../protocol/install-plan.ts'
 import { isTargeted } from '../../protocol/package-target.ts'
+import { acceptedManifests } from '../packages/held-manifests.ts'
 import { SiteCopies } from './site-copies.ts'
 import type { BlobId } from '../../protocol/blob-id.ts'
-import type { ManifestPatch, PackageManifest } from '../../protocol/package-manifest-types.ts'
+import type { PackageManifest } from '../../protocol/package-manifest-types.ts'
 import type { TargetedComputer } from '../../protocol/package-target.ts'
 import type { AdminDocStore } from '../admin-docs/admin-doc-store.ts'
 import type { FleetStore } from '../fleet/fleet-store.ts'
@@ -75,7 +76,7 @@ export class BlobUpkeep {
 
   /** Pre-stages what held packages need, keeps the site's copies, then verifies and collects on schedule. */
   async start (): Promise<void> {
-    for (const manifest of await this.#liveManifests()) this.prestage(manifest)
+    for (const manifest of await acceptedManifests(this.#c.admin)) this.prestage(manifest)
     this.#siteCopies.start()
     this.#every(this.#init.verifyIntervalMs ?? DEFAULT_VERIFY_INTERVAL_MS, async () => { await this.verify() })
     this.#every(this.#init.gcIntervalMs ?? DEFAULT_GC_INTERVAL_MS, async () => { await this.collect() })
@@ -113,7 +114,7 @@ export class BlobUpkeep {
   /** Removes blobs that neither a live package nor the newest catalog needs. */
   async collect (): Promise<void> {
     const live = new Set<BlobId>()
-    for (const manifest of await this.#liveManifests()) for (const patch of manifest.patches) live.add(patch.blob)
+    for (const manifest of await acceptedManifests(this.#c.admin)) for (const patch of manifest.patches) live.add(patch.blob)
     // Kept copies are live patch files already; said outright so a narrower notion of live never drops a site's copy.
     for (const blobId of this.#siteCopies.kept) live.add(blobId)
     for (const held of await this.#c.admin.list('catalog-announcement')) {
@@ -124,20 +125,9 @@ export class BlobUpkeep {
     if (removed.length > 0) this.#log.info({ removed }, 'removed blobs no package or catalog needs')
   }
 
-  /** Accepted (not pending) package manifests held. */
-  async #liveManifests (): Promise<PackageManifest[]> {
-    const manifests: PackageManifest[] = []
-    for (const held of await this.#c.admin.list('package-manifest')) {
-      if (held.state !== 'accepted') continue
-      const message = await this.#c.admin.message('package-manifest', held.name)
-      if (message != null) manifests.push(parsePackageManifest(message.document.bytes))
-    }
-    return manifests
-  }
-
   /** The patch files of the live packages, for the site's copies. */
   async #wanted (): Promise<WantedBlob[]> {
-    return (await this.#liveManifests()).flatMap(manifest => livePatches(manifest).map(patch => ({
+    return (await acceptedManifests(this.#c.admin)).flatMap(manifest => livePatches(manifest).map(patch => ({
       blob: patch.blob,
       index: patch.index,
       package: manifest.name,
@@ -153,9 +143,4 @@ export class BlobUpkeep {
     timer.unref()
     this.#timers.push(timer)
   }
-}
-
-/** A manifest's patches that are not retracted. */
-function livePatches (manifest: PackageManifest): ManifestPatch[] {
-  return manifest.patches.filter(patch => !manifest.retracted.includes(patch.id))
 }

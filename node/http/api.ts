@@ -1,10 +1,13 @@
 import { parseBlobId } from '../../protocol/blob-id.ts'
+import { installPlan } from '../../protocol/install-plan.ts'
 import { PATCH_STATES, describeScan } from '../../protocol/scan-result.ts'
+import { acceptedManifests } from '../packages/held-manifests.ts'
 import { fleetComputers, fleetPatches } from '../reports/fleet.ts'
 import { byUrgency, withCatalog } from '../reports/computers.ts'
 import { renderReportPage } from './report-page.ts'
 import { error } from './server.ts'
 import type { Route, RouteResult } from './server.ts'
+import type { TargetedComputer } from '../../protocol/package-target.ts'
 import type { AdminDocStore } from '../admin-docs/admin-doc-store.ts'
 import type { BlobService } from '../blobs/blob-service.ts'
 import type { BlobStore } from '../blobs/blob-store.ts'
@@ -27,6 +30,8 @@ export interface ApiComponents {
   admin: AdminDocStore
   blobStore: BlobStore
   blobs: BlobService
+  /** This computer as package targets see it; read per request, as its os is known only after a scan. */
+  computer: TargetedComputer
 }
 
 /** The routes of the node's HTTP interface: web report at `/`, JSON under `/api/v1/`. */
@@ -114,6 +119,10 @@ export function apiRoutes (components: ApiComponents): Route[] {
         }
         return { json: report }
       }
+    },
+    {
+      path: '/api/v1/install-plan',
+      handle: async () => ({ json: installPlan(await acceptedManifests(components.admin), components.computer, new Date()) })
     },
     {
       path: '/api/v1/scans',

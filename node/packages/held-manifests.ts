@@ -25,6 +25,11 @@ export async function heldManifests (store: AdminDocStore): Promise<HeldManifest
   return held.filter(h => h != null)
 }
 
+/** The held manifests a node may install from: accepted by k of n admins, never pending ones. */
+export async function acceptedManifests (store: AdminDocStore): Promise<PackageManifest[]> {
+  return (await heldManifests(store)).filter(held => held.state === 'accepted').map(held => held.manifest)
+}
+
 async function decode (store: AdminDocStore, held: HeldAdminDocument): Promise<HeldManifest | undefined> {
   const message = await store.message('package-manifest', held.name)
   if (message == null) return undefined
