@@ -1,7 +1,7 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { blobIdFromSha256, parseBlobId } from '../../protocol/blob-id.ts'
 import { decodeBlobHave, encodeBlobHave } from '../../protocol/blob-have.ts'
-import { BlobDownload } from './blob-download.ts'
+import { BlobDownload, DEFAULT_LAN_WAIT_MS } from './blob-download.ts'
 import { BlobHolders } from './blob-holders.ts'
 import { BLOB_PROTOCOL, BlobServer } from './blob-server.ts'
 import { TokenBucket } from './token-bucket.ts'
@@ -15,6 +15,13 @@ import type { PeerId } from '@libp2p/interface'
 
 /** @default 1 s between advertisements of one blob to the site while it downloads: site-mates stay current. */
 export const DEFAULT_ADVERTISE_INTERVAL_MS = 1_000
+/**
+ * @default 8 advertisements a second of one blob in a site, all its downloading nodes together: in a
+ * large site each node advertises less often (one every n/8 s), so the gossip a node relays stays
+ * the same whatever the site's size. Never less often than a third of the LAN wait, or busy
+ * site-mates would look stalled and their WAN share would be fetched twice.
+ */
+export const SITE_ADVERTISEMENTS_PER_SECOND = 8
 /** @default 10 s: a holder answers a new wanter at once, and repeats itself at most this often. */
 export const DEFAULT_READVERTISE_INTERVAL_MS = 10_000
 /**
@@ -198,12 +205,20 @@ export class BlobService {
     this.#advertised.set(blobId, entry)
     entry.urgent ||= urgent
     if (entry.timer != null) return
-    const wait = Math.max(0, entry.at + DEFAULT_ADVERTISE_INTERVAL_MS - Date.now())
+    const wait = Math.max(0, entry.at + this.#advertiseInterval(blobId) - Date.now())
     entry.timer = setTimeout(() => {
       entry.timer = undefined
       entry.at = Date.now()
       void this.#publishHave(blobId, entry)
     }, wait)
+  }
+
+  /** How long this node waits between advertisements of a blob to its site: longer the more site-mates download it. */
+  #advertiseInterval (blobId: BlobId): number {
+    const site = this.#c.self.site
+    const downloading = this.#holders.of(blobId).filter(h => h.site === site && h.wants && !h.complete).length + 1
+    const longest = Math.max(DEFAULT_ADVERTISE_INTERVAL_MS, (this.#init.lanWaitMs ?? DEFAULT_LAN_WAIT_MS) / 3)
+    return Math.min(longest, Math.max(DEFAULT_ADVERTISE_INTERVAL_MS, downloading * 1_000 / SITE_ADVERTISEMENTS_PER_SECOND))
   }
 
   async #publishHave (blobId: BlobId, entry: Advertised): Promise<void> {

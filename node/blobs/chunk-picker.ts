@@ -28,8 +28,8 @@ export interface PickerState {
  * Picks the chunk to ask `peer` for next, or undefined. Rarest first, so copies spread; from a peer
  * outside the site only the chunks this node is the site's designated WAN fetcher for (or whose
  * designated fetcher has stalled), so each byte crosses a branch's WAN link once; and in the endgame
- * (every missing chunk already requested) a chunk in flight elsewhere from a site-mate, so one slow
- * peer cannot hold up the finish.
+ * (every missing chunk already requested) a chunk in flight to one other peer, from a site-mate, so
+ * one slow peer cannot hold up the finish.
  */
 export function pickChunk (state: PickerState, peer: Holder): number | undefined {
   const sameSite = peer.site === state.self.site
@@ -42,8 +42,10 @@ export function pickChunk (state: PickerState, peer: Holder): number | undefined
     if (askedFrom?.has(peer.peer) === true) continue
     if (!sameSite && state.wan[chunk] !== 1) continue
     if (askedFrom != null && askedFrom.size > 0) {
-      // A second copy across the WAN costs the branch link what the endgame saves; a slow WAN peer is left to the stall timeout.
-      if (sameSite) endgame ??= chunk
+      // One second request at most: with every idle peer asking for the same last chunks, a site
+      // received each of them many times over. A second copy across the WAN costs the branch link
+      // what the endgame saves, so a slow WAN peer is left to the stall timeout.
+      if (sameSite && askedFrom.size === 1) endgame ??= chunk
       continue
     }
     const rarity = state.rarity[chunk] ?? 0
