@@ -136,7 +136,9 @@ export class BlobDownload {
         signal.throwIfAborted()
         const roundAt = Date.now()
         this.#schedule()
-        if (this.#inFlight.size === 0 && Date.now() - this.#advertisedAt > DEFAULT_READVERTISE_IDLE_MS) this.#advertise(true)
+        // Idle and knowing no holder: say again to the whole mesh that we want it. Idle while waiting
+        // for a site-mate's LAN copy needs no such word (a site full of waiting nodes would flood the mesh).
+        if (this.#inFlight.size === 0 && Date.now() - this.#advertisedAt > DEFAULT_READVERTISE_IDLE_MS) this.#advertise(this.#usable().length === 0)
         await this.#sleep(IDLE_TICK_MS)
         const early = MIN_ROUND_MS - (Date.now() - roundAt)
         if (early > 0) await new Promise(resolve => setTimeout(resolve, early))

@@ -120,7 +120,7 @@ export class Mesh {
       // A peer that just joined our topic may have missed gossip either way; one side of the pair runs a sync round.
       if (joined && identity.id < event.detail.peerId.toString()) void this.#sync?.syncWith(event.detail.peerId).catch(() => {})
     })
-    this.#peers = new PeerMemory(libp2p, this.#init.db, this.#init.logger, { fleet })
+    this.#peers = new PeerMemory(libp2p, this.#init.db, this.#init.logger, { fleet, site: this.#init.site })
     await libp2p.start()
     await this.#sync.start()
     this.#peers.start()

@@ -40,6 +40,8 @@ export class PeerIntroductions {
   readonly #onIntroduced?: (node: string) => void
   /** node → its dialable addresses as last introduced, as text (compared to skip unchanged records). */
   readonly #addresses = new Map<string, { text: string, multiaddrs: Multiaddr[] }>()
+  /** node → the site its record names. */
+  readonly #sites = new Map<string, string>()
   #unsubscribe?: () => void
   #timer?: ReturnType<typeof setInterval>
 
@@ -78,6 +80,11 @@ export class PeerIntroductions {
     return [...this.#addresses.keys()]
   }
 
+  /** The site a peer's record names, if a record introduced it. */
+  siteOf (node: string): string | undefined {
+    return this.#sites.get(node)
+  }
+
   /** The dialable addresses a peer's record gave, if any. */
   addressesOf (node: string): Multiaddr[] | undefined {
     return this.#addresses.get(node)?.multiaddrs
@@ -90,8 +97,10 @@ export class PeerIntroductions {
     const text = multiaddrs.map(ma => ma.toString()).join(' ')
     if (multiaddrs.length === 0) {
       this.#addresses.delete(record.node)
+      this.#sites.delete(record.node)
       return
     }
+    this.#sites.set(record.node, record.site)
     const changed = this.#addresses.get(record.node)?.text !== text
     this.#addresses.set(record.node, { text, multiaddrs })
     if (await this.#merge(record.node, multiaddrs) && changed) this.#onIntroduced?.(record.node)

@@ -16,6 +16,12 @@ export const DEFAULT_REMEMBERED_PEERS_DIALLED = 32
  * its own connections rather than hang on the bootstrap nodes.
  */
 export const DEFAULT_TARGET_PEERS = 6
+/**
+ * @default 3 peers of this node's own site kept connected, when the fleet view names that many: the
+ * site's gossip topic (each downloading node's progress) reaches only peers connected within the
+ * site, and without mDNS random introductions may leave a node with none.
+ */
+export const DEFAULT_SITE_PEERS = 3
 /** @default 3 dials at once: a new node fills up in a few rounds without a burst of handshakes. */
 export const DEFAULT_MAX_DIALS_AT_ONCE = 3
 /** @default 10 s between checks of the peer count (besides the checks that events trigger). */
@@ -40,6 +46,10 @@ export interface PeerMemoryInit {
   fleet?: Pick<FleetStore, 'onStored' | 'list'>
   /** Connected peers the node keeps at least. @default DEFAULT_TARGET_PEERS */
   targetPeers?: number
+  /** This node's site: records of the same site are dialled first, up to sitePeers (none without a site). @default '' */
+  site?: string
+  /** @default DEFAULT_SITE_PEERS */
+  sitePeers?: number
   /** @default DEFAULT_MAX_DIALS_AT_ONCE */
   maxDialsAtOnce?: number
   /** @default DEFAULT_PEER_CHECK_INTERVAL_MS */
@@ -86,6 +96,8 @@ export class PeerMemory {
   readonly #log: Logger
   readonly #introductions?: PeerIntroductions
   readonly #targetPeers: number
+  readonly #site: string
+  readonly #sitePeers: number
   readonly #maxDialsAtOnce: number
   readonly #checkIntervalMs: number
   readonly #dialTimeoutMs: number
@@ -113,6 +125,8 @@ export class PeerMemory {
     this.#peers = sublevel(db, 'peers')
     this.#log = logger.child({ module: 'peers' })
     this.#targetPeers = init.targetPeers ?? DEFAULT_TARGET_PEERS
+    this.#site = init.site ?? ''
+    this.#sitePeers = init.sitePeers ?? DEFAULT_SITE_PEERS
     this.#maxDialsAtOnce = init.maxDialsAtOnce ?? DEFAULT_MAX_DIALS_AT_ONCE
     this.#checkIntervalMs = init.checkIntervalMs ?? DEFAULT_PEER_CHECK_INTERVAL_MS
     this.#dialTimeoutMs = init.dialTimeoutMs ?? DEFAULT_PEER_DIAL_TIMEOUT_MS
@@ -164,13 +178,20 @@ export class PeerMemory {
     const stopping = this.#stopping
     if (stopping == null || this.#libp2p.status !== 'started') return
     const connected = new Set(this.#libp2p.getPeers().map(peer => peer.toString()))
-    const wanted = Math.min(this.#targetPeers - connected.size - this.#dialling.size, this.#maxDialsAtOnce - this.#dialling.size)
-    if (wanted <= 0) return
     const self = this.#libp2p.peerId.toString()
     const now = this.#now()
     const candidates = [...new Set([...(this.#introductions?.known() ?? []), ...this.#others.keys()])]
       .filter(id => id !== self && !connected.has(id) && !this.#dialling.has(id) && (this.#backoff.get(id)?.until ?? 0) <= now)
-    for (const id of this.#pick(candidates, wanted)) void this.#dial(id, stopping.signal)
+    const sameSite = (id: string): boolean => this.#introductions?.siteOf(id) === this.#site
+    // Site-mates first, even past the target: the site's own gossip needs them.
+    const siteWanted = this.#site === '' ? 0 : this.#sitePeers - [...connected, ...this.#dialling].filter(sameSite).length
+    const wanted = Math.max(this.#targetPeers - connected.size - this.#dialling.size, siteWanted)
+    const slots = Math.min(wanted, this.#maxDialsAtOnce - this.#dialling.size)
+    if (slots <= 0) return
+    const mates = siteWanted > 0 ? this.#pick(candidates.filter(sameSite), Math.min(slots, siteWanted)) : []
+    const general = Math.max(0, this.#targetPeers - connected.size - this.#dialling.size - mates.length)
+    const rest = this.#pick(candidates.filter(id => !mates.includes(id)), Math.min(slots - mates.length, general))
+    for (const id of [...mates, ...rest]) void this.#dial(id, stopping.signal)
   }
 
   /** Runs one check soon, once however many events ask for it. */

@@ -90,6 +90,25 @@ test('below its target, a node dials peers of its fleet view, never more than ma
   assert.ok([...libp2p.connected].every(id => ids.includes(id)))
 })
 
+test('a node at its target still dials site-mates until it has sitePeers of them, and no other peer', async (t) => {
+  const libp2p = new StubLibp2p()
+  const db = await openDatabase(await tempDir(t))
+  const nodes = Array.from({ length: 8 }, () => testNode())
+  const siteOf = (i: number): string => i < 3 ? 'b1' : 'hq'
+  const entries: FleetEntry[] = nodes.map((node, i) => ({ record: statusRecord(node, { site: siteOf(i), addresses: [`/ip4/192.0.2.${i + 1}/tcp/4001`] }), receivedAt: '', stale: false }))
+  const fleet = { onStored: () => () => {}, list: async () => entries }
+  for (const node of nodes.slice(3, 5)) libp2p.connected.add(node.id)
+  const peers = new PeerMemory(libp2p as unknown as PeerMemoryLibp2p, db, silentLogger(), { fleet, site: 'b1', targetPeers: 2, sitePeers: 3, checkIntervalMs: 3_600_000 })
+  t.after(async () => { peers.stop(); await db.close() })
+  peers.start()
+  await dialsPending(libp2p, 3)
+  for (const dial of [...libp2p.pending]) dial.succeed()
+  await pollUntil(() => libp2p.connected.size === 5 ? true : undefined, 'the site-mates connected')
+  await peers.check()
+  assert.equal(libp2p.dials, 3)
+  assert.deepEqual(nodes.slice(0, 3).map(n => libp2p.connected.has(n.id)), [true, true, true])
+})
+
 test('a node at its target dials nobody', async (t) => {
   const { libp2p, peers } = await setup(t, 3, { targetPeers: 2 }, 2)
   await peers.check()
