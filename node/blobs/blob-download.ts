@@ -26,6 +26,20 @@ export const DEFAULT_READVERTISE_IDLE_MS = 3_000
 const IDLE_SESSION_MS = 2_000
 /** @default 1 s before asking again a peer whose upload slots were all taken: a slot frees as soon as any of its peers finishes. */
 export const DEFAULT_BUSY_COOLDOWN_MS = 1_000
+/**
+ * @default 2 s at the start of a download during which only holders this node is already connected
+ * to are asked. When a small blob (a catalog) is announced, every node of the mesh wants it at once
+ * from the one node that holds it: dialled by all, that node drowned in handshakes and the spread
+ * took a minute at 50 nodes. Waiting lets the blob spread over existing connections first; then
+ * the few nodes still without a connected holder dial one.
+ */
+export const DEFAULT_DIAL_GRACE_MS = 2_000
+/**
+ * Blobs of at most this many chunks (1 MiB at the usual chunk size; a catalog, a small script) skip
+ * the site's sharing of WAN work: every node takes them from whichever holder it reaches first.
+ * Waiting for a designated site-mate costs seconds, and all the WAN bytes it saves are a megabyte.
+ */
+export const SMALL_BLOB_CHUNKS = 4
 /** At most one scheduling round per this many ms: answers and advertisements arrive in bursts. */
 const MIN_ROUND_MS = 20
 /** How often the scheduler looks again when nothing happened (a holder's advertisement may be late). */
@@ -55,6 +69,8 @@ export interface DownloadComponents {
   penalise: (peer: string, reason: string) => void
   /** True for peers left out of every download for a while (they served corrupt data before). */
   penalised: (peer: string) => boolean
+  /** True for peers this node holds a connection to (asking them needs no new handshake). @default every peer */
+  connected?: (peer: string) => boolean
   /** Shared download and WAN budgets of the node. */
   download: TokenBucket
   wan: TokenBucket
@@ -76,6 +92,8 @@ export interface DownloadOptions {
   lanWaitMs?: number
   /** @default DEFAULT_WAN_SETTLE_MS */
   wanSettleMs?: number
+  /** @default DEFAULT_DIAL_GRACE_MS */
+  dialGraceMs?: number
 }
 
 /** Where a download's bytes came from. */
@@ -105,6 +123,7 @@ export class BlobDownload {
   readonly #activeAt = new Map<string, number>()
   /** When each peer last answered busy (no upload slot free). */
   readonly #busyAt = new Map<string, number>()
+  readonly #tieOrders = new Map<string, number>()
   #chunkCount = 0
   #startedAt = 0
   #advertisedAt = 0
@@ -163,6 +182,7 @@ export class BlobDownload {
         if (answer?.status !== 'ok') continue
         try {
           await this.#c.store.begin(blobId, answer.payload, indexId)
+          this.#log.debug({ peer: holder.peer, afterMs: Date.now() - this.#startedAt, holders: this.#c.holders.of(blobId).length }, 'chunk index received')
           break
         } catch (err) {
           this.#drop(holder.peer, `chunk index does not match ${indexId}: ${(err as Error).message}`)
@@ -176,14 +196,29 @@ export class BlobDownload {
     this.#chunkCount = await this.#c.store.chunkCount(blobId) ?? 0
   }
 
-  /** Holders worth asking: not this node, not dropped for bad data, not cooling down. */
+  /**
+   * Holders worth asking: not this node, not dropped for bad data, not cooling down, and in the
+   * first moments only those already connected. Same-site peers first, then connected ones, then
+   * the least loaded; ties in an order of this download's own, so that nodes starting together do
+   * not all ask the same holder first.
+   */
   #usable (): Holder[] {
     const now = Date.now()
+    const connected = this.#c.connected ?? (() => true)
+    const graceOver = now - this.#startedAt >= (this.#o.dialGraceMs ?? DEFAULT_DIAL_GRACE_MS)
     return this.#c.holders.of(this.#o.blobId, now)
       .filter(h => h.peer !== this.#c.self.id && !this.#dropped.has(h.peer) && !this.#c.penalised(h.peer) && (this.#cooldown.get(h.peer) ?? 0) <= now)
-      // Same-site peers first, then the least loaded.
+      .filter(h => graceOver || connected(h.peer))
       .sort((a, b) => Number(b.site === this.#c.self.site) - Number(a.site === this.#c.self.site) ||
-        (this.#perPeer.get(a.peer) ?? 0) - (this.#perPeer.get(b.peer) ?? 0))
+        Number(connected(b.peer)) - Number(connected(a.peer)) ||
+        (this.#perPeer.get(a.peer) ?? 0) - (this.#perPeer.get(b.peer) ?? 0) ||
+        this.#tieOrder(a.peer) - this.#tieOrder(b.peer))
+  }
+
+  #tieOrder (peer: string): number {
+    let order = this.#tieOrders.get(peer)
+    if (order === undefined) this.#tieOrders.set(peer, order = Math.random())
+    return order
   }
 
   #schedule (): void {
@@ -200,7 +235,8 @@ export class BlobDownload {
       wanAllowed: Date.now() - this.#startedAt >= (this.#o.wanSettleMs ?? DEFAULT_WAN_SETTLE_MS),
       now: Date.now()
     }
-    const state = { ...round, inFlight: this.#inFlight, rarity: chunkRarity(holders, this.#chunkCount), wan: wanPlan(round, this.#chunkCount, this.#shares) }
+    const wan = this.#chunkCount <= SMALL_BLOB_CHUNKS ? new Uint8Array(this.#chunkCount).fill(1) : wanPlan(round, this.#chunkCount, this.#shares)
+    const state = { ...round, inFlight: this.#inFlight, rarity: chunkRarity(holders, this.#chunkCount), wan }
     const perPeer = this.#o.requestsPerPeer ?? DEFAULT_REQUESTS_PER_PEER
     const maxPeers = this.#o.peersPerBlob ?? DEFAULT_PEERS_PER_BLOB
     for (const holder of holders) {

@@ -92,6 +92,8 @@ export class BlobService {
   /** Each peer's site, as its advertisements say: bytes served to it count as LAN or WAN traffic. */
   readonly #sites = new Map<string, string>()
   readonly #stopped = new AbortController()
+  /** Peers with an open connection, kept from libp2p's events: the scheduler asks many times a second. */
+  readonly #connected = new Set<string>()
 
   constructor (components: BlobServiceComponents, init: BlobServiceInit = {}) {
     this.#c = components
@@ -117,6 +119,8 @@ export class BlobService {
 
   async start (): Promise<void> {
     await this.#server.start()
+    for (const peer of this.#c.mesh.libp2p?.getPeers() ?? []) this.#connected.add(peer.toString())
+    this.#c.mesh.libp2p?.addEventListener('peer:connect', this.#onConnect)
     this.#c.mesh.libp2p?.addEventListener('peer:disconnect', this.#onDisconnect)
     this.#c.mesh.join('blobs', async (bytes, from) => await this.#onAdvertisement(bytes, from, 'mesh'))
     this.#c.mesh.join('site-blobs', async (bytes, from) => await this.#onAdvertisement(bytes, from, 'site'))
@@ -124,6 +128,7 @@ export class BlobService {
 
   async stop (): Promise<void> {
     this.#stopped.abort()
+    this.#c.mesh.libp2p?.removeEventListener('peer:connect', this.#onConnect)
     this.#c.mesh.libp2p?.removeEventListener('peer:disconnect', this.#onDisconnect)
     for (const { timer } of this.#advertised.values()) clearTimeout(timer)
     await Promise.allSettled([...this.#downloads.values()].map(async d => await d.promise))
@@ -146,6 +151,7 @@ export class BlobService {
         advertise: (id, urgent) => { this.#advertise(id, urgent) },
         penalise: (peer, reason) => { this.#penalise(peer, reason) },
         penalised: peer => (this.#penalised.get(peer) ?? 0) > Date.now(),
+        connected: peer => this.#connected.has(peer),
         download: this.#download,
         wan: this.#wan,
         logger: this.#c.logger
@@ -268,7 +274,12 @@ export class BlobService {
   }
 
   /** A peer that left (or restarted) forgets what we told it: forget it too, so its next advertisement is answered at once. */
+  readonly #onConnect = (event: CustomEvent<PeerId>): void => {
+    this.#connected.add(event.detail.toString())
+  }
+
   readonly #onDisconnect = (event: CustomEvent<PeerId>): void => {
+    this.#connected.delete(event.detail.toString())
     this.#holders.forget(event.detail.toString())
   }
 
