@@ -2,6 +2,9 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { BlobPeer } from './blob-peer.ts'
 import { chunkRarity, pickChunk, wanPlan } from './chunk-picker.ts'
 import { RendezvousShares } from './rendezvous.ts'
+import { DEFAULT_DIAL_GRACE_MS, rankHolders } from './holder-ranking.ts'
+import { randomSample } from '../random.ts'
+import { Wakeup } from '../wakeup.ts'
 import { BlobError } from './errors.ts'
 import { TokenBucket } from './token-bucket.ts'
 import type { BlobId } from '../../protocol/blob-id.ts'
@@ -26,20 +29,6 @@ export const DEFAULT_READVERTISE_IDLE_MS = 3_000
 const IDLE_SESSION_MS = 2_000
 /** @default 1 s before asking again a peer whose upload slots were all taken: a slot frees as soon as any of its peers finishes. */
 export const DEFAULT_BUSY_COOLDOWN_MS = 1_000
-/**
- * @default 2 s at the start of a download during which only holders this node is already connected
- * to are asked. When a small blob (a catalog) is announced, every node of the mesh wants it at once
- * from the one node that holds it: dialled by all, that node drowned in handshakes and the spread
- * took a minute at 50 nodes. Waiting lets the blob spread over existing connections first; then
- * the few nodes still without a connected holder dial one.
- */
-export const DEFAULT_DIAL_GRACE_MS = 2_000
-/**
- * Blobs of at most this many chunks (1 MiB at the usual chunk size; a catalog, a small script) skip
- * the site's sharing of WAN work: every node takes them from whichever holder it reaches first.
- * Waiting for a designated site-mate costs seconds, and all the WAN bytes it saves are a megabyte.
- */
-export const SMALL_BLOB_CHUNKS = 4
 /** At most one scheduling round per this many ms: answers and advertisements arrive in bursts. */
 const MIN_ROUND_MS = 20
 /** How often the scheduler looks again when nothing happened (a holder's advertisement may be late). */
@@ -129,7 +118,8 @@ export class BlobDownload {
   #advertisedAt = 0
   #sourceSince?: number
   readonly #shares = new RendezvousShares()
-  #wake?: () => void
+  /** Answers and advertisements wake the scheduling loop. */
+  readonly #news = new Wakeup()
   readonly progress: DownloadProgress
 
   constructor (components: DownloadComponents, options: DownloadOptions) {
@@ -142,13 +132,14 @@ export class BlobDownload {
   /** Runs until the blob is complete and verified; rejects when the signal aborts. */
   async run (): Promise<DownloadProgress> {
     const { blobId, signal } = this.#o
-    const unsubscribe = this.#c.holders.onChange(id => { if (id === blobId) this.#wakeUp() })
+    const unsubscribe = this.#c.holders.onChange(id => { if (id === blobId) this.#news.ring() })
     this.#startedAt = Date.now()
     try {
       this.#advertise()
       await this.#ensureIndex()
       // In random order: the picker breaks rarity ties by this order, so peers that start together fetch different chunks and feed each other.
-      for (const n of shuffled(await this.#c.store.missingChunks(blobId))) this.#missing.add(n)
+      const missing = await this.#c.store.missingChunks(blobId)
+      for (const n of randomSample(missing, missing.length)) this.#missing.add(n)
       this.progress.chunksHeld = this.#chunkCount - this.#missing.size
       this.#report()
       while (this.#missing.size > 0) {
@@ -158,7 +149,7 @@ export class BlobDownload {
         // Idle and knowing no holder: say again to the whole mesh that we want it. Idle while waiting
         // for a site-mate's LAN copy needs no such word (a site full of waiting nodes would flood the mesh).
         if (this.#inFlight.size === 0 && Date.now() - this.#advertisedAt > DEFAULT_READVERTISE_IDLE_MS) this.#advertise(this.#usable().length === 0)
-        await this.#sleep(IDLE_TICK_MS)
+        await this.#news.wait(IDLE_TICK_MS, this.#o.signal)
         const early = MIN_ROUND_MS - (Date.now() - roundAt)
         if (early > 0) await new Promise(resolve => setTimeout(resolve, early))
       }
@@ -191,28 +182,22 @@ export class BlobDownload {
       if (await this.#c.store.chunkCount(blobId) != null) break
       signal.throwIfAborted()
       if (Date.now() - this.#advertisedAt > DEFAULT_READVERTISE_IDLE_MS) this.#advertise(true)
-      await this.#sleep(IDLE_TICK_MS * 4)
+      await this.#news.wait(IDLE_TICK_MS * 4, this.#o.signal)
     }
     this.#chunkCount = await this.#c.store.chunkCount(blobId) ?? 0
   }
 
-  /**
-   * Holders worth asking: not this node, not dropped for bad data, not cooling down, and in the
-   * first moments only those already connected. Same-site peers first, then connected ones, then
-   * the least loaded; ties in an order of this download's own, so that nodes starting together do
-   * not all ask the same holder first.
-   */
+  /** The holders worth asking now, best first (see rankHolders). */
   #usable (): Holder[] {
     const now = Date.now()
-    const connected = this.#c.connected ?? (() => true)
-    const graceOver = now - this.#startedAt >= (this.#o.dialGraceMs ?? DEFAULT_DIAL_GRACE_MS)
-    return this.#c.holders.of(this.#o.blobId, now)
-      .filter(h => h.peer !== this.#c.self.id && !this.#dropped.has(h.peer) && !this.#c.penalised(h.peer) && (this.#cooldown.get(h.peer) ?? 0) <= now)
-      .filter(h => graceOver || connected(h.peer))
-      .sort((a, b) => Number(b.site === this.#c.self.site) - Number(a.site === this.#c.self.site) ||
-        Number(connected(b.peer)) - Number(connected(a.peer)) ||
-        (this.#perPeer.get(a.peer) ?? 0) - (this.#perPeer.get(b.peer) ?? 0) ||
-        this.#tieOrder(a.peer) - this.#tieOrder(b.peer))
+    return rankHolders(this.#c.holders.of(this.#o.blobId, now), {
+      self: this.#c.self,
+      dialAllowed: now - this.#startedAt >= (this.#o.dialGraceMs ?? DEFAULT_DIAL_GRACE_MS),
+      connected: this.#c.connected ?? (() => true),
+      excluded: peer => this.#dropped.has(peer) || this.#c.penalised(peer) || (this.#cooldown.get(peer) ?? 0) > now,
+      load: peer => this.#perPeer.get(peer) ?? 0,
+      tieOrder: peer => this.#tieOrder(peer)
+    })
   }
 
   #tieOrder (peer: string): number {
@@ -235,8 +220,7 @@ export class BlobDownload {
       wanAllowed: Date.now() - this.#startedAt >= (this.#o.wanSettleMs ?? DEFAULT_WAN_SETTLE_MS),
       now: Date.now()
     }
-    const wan = this.#chunkCount <= SMALL_BLOB_CHUNKS ? new Uint8Array(this.#chunkCount).fill(1) : wanPlan(round, this.#chunkCount, this.#shares)
-    const state = { ...round, inFlight: this.#inFlight, rarity: chunkRarity(holders, this.#chunkCount), wan }
+    const state = { ...round, inFlight: this.#inFlight, rarity: chunkRarity(holders, this.#chunkCount), wan: wanPlan(round, this.#chunkCount, this.#shares) }
     const perPeer = this.#o.requestsPerPeer ?? DEFAULT_REQUESTS_PER_PEER
     const maxPeers = this.#o.peersPerBlob ?? DEFAULT_PEERS_PER_BLOB
     for (const holder of holders) {
@@ -275,7 +259,7 @@ export class BlobDownload {
         else this.#perPeer.delete(holder.peer)
         askedFrom.delete(holder.peer)
         if (askedFrom.size === 0) this.#inFlight.delete(chunk)
-        this.#wakeUp()
+        this.#news.ring()
       })
   }
 
@@ -357,36 +341,4 @@ export class BlobDownload {
     this.progress.chunkCount = this.#chunkCount
     this.#o.onProgress?.({ ...this.progress })
   }
-
-  #wakeUp (): void {
-    this.#wake?.()
-  }
-
-  /** Waits for news (an answer, an advertisement) or `ms`, whichever is first. */
-  async #sleep (ms: number): Promise<void> {
-    const signal = this.#o.signal
-    await new Promise<void>(resolve => {
-      const done = (): void => {
-        clearTimeout(timer)
-        signal.removeEventListener('abort', done)
-        this.#wake = undefined
-        resolve()
-      }
-      const timer = setTimeout(done, ms)
-      signal.addEventListener('abort', done, { once: true })
-      this.#wake = done
-    })
-  }
-}
-
-/** A copy of `items` in random order (Fisher-Yates). */
-function shuffled<T> (items: readonly T[]): T[] {
-  const copy = [...items]
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1))
-    const item = copy[i] as T
-    copy[i] = copy[j] as T
-    copy[j] = item
-  }
-  return copy
 }

@@ -2,6 +2,13 @@ import { hasChunk } from '../../protocol/have-map.ts'
 import { RendezvousShares } from './rendezvous.ts'
 import type { Holder } from './blob-holders.ts'
 
+/**
+ * Blobs of at most this many chunks (1 MiB at the usual chunk size; a catalog, a small script) skip
+ * the site's sharing of WAN work: every node takes them from whichever holder it reaches first.
+ * Waiting for a designated site-mate costs seconds, and all the WAN bytes it saves are a megabyte.
+ */
+export const SMALL_BLOB_CHUNKS = 4
+
 /** What the picker needs to know about this node and the download's state. */
 export interface PickerState {
   self: { id: string, site: string }
@@ -60,12 +67,13 @@ export function pickChunk (state: PickerState, peer: Holder): number | undefined
 }
 
 /**
- * Which missing chunks this node should pull across the WAN now rather than wait for a LAN copy: none
- * a site-mate already holds, and of the rest those whose designated fetcher (rendezvous over this node
+ * Which missing chunks this node should pull across the WAN now rather than wait for a LAN copy: all
+ * of a small blob; otherwise none a site-mate already holds, and of the rest those whose designated fetcher (rendezvous over this node
  * and the site-mates that want the blob and are making progress) is this node.
  */
 export function wanPlan (state: Omit<PickerState, 'wan' | 'rarity' | 'inFlight'>, chunkCount: number, shares: RendezvousShares): Uint8Array {
   const plan = new Uint8Array(chunkCount)
+  if (chunkCount <= SMALL_BLOB_CHUNKS) return plan.fill(1)
   if (!state.wanAllowed) return plan
   const siteHolders = state.holders.filter(h => h.site === state.self.site)
   const live = siteHolders.filter(h => h.wants && !h.complete && state.now - Math.max(h.progressAt, state.sourceSince) <= state.lanWaitMs)

@@ -1,6 +1,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { sublevel } from '../db/database.ts'
+import { randomSample } from '../random.ts'
 import { PeerIntroductions } from './peer-introductions.ts'
 import type { NodeDatabase, Sublevel } from '../db/database.ts'
 import type { FleetStore } from '../fleet/fleet-store.ts'
@@ -188,9 +189,9 @@ export class PeerMemory {
     const wanted = Math.max(this.#targetPeers - connected.size - this.#dialling.size, siteWanted)
     const slots = Math.min(wanted, this.#maxDialsAtOnce - this.#dialling.size)
     if (slots <= 0) return
-    const mates = siteWanted > 0 ? this.#pick(candidates.filter(sameSite), Math.min(slots, siteWanted)) : []
+    const mates = siteWanted > 0 ? randomSample(candidates.filter(sameSite), Math.min(slots, siteWanted), this.#random) : []
     const general = Math.max(0, this.#targetPeers - connected.size - this.#dialling.size - mates.length)
-    const rest = this.#pick(candidates.filter(id => !mates.includes(id)), Math.min(slots - mates.length, general))
+    const rest = randomSample(candidates.filter(id => !mates.includes(id)), Math.min(slots - mates.length, general), this.#random)
     for (const id of [...mates, ...rest]) void this.#dial(id, stopping.signal)
   }
 
@@ -213,19 +214,6 @@ export class PeerMemory {
       this.#queueCheck()
     }, wait)
     this.#settleTimer.unref()
-  }
-
-  /** `count` distinct random items (a partial Fisher–Yates shuffle). */
-  #pick (items: string[], count: number): string[] {
-    const n = Math.min(count, items.length)
-    for (let i = 0; i < n; i++) {
-      // min(): a random source that returns 1 (a test's) stays in range.
-      const j = Math.min(items.length - 1, i + Math.floor(this.#random() * (items.length - i)))
-      const item = items[j] as string
-      items[j] = items[i] as string
-      items[i] = item
-    }
-    return items.slice(0, n)
   }
 
   async #dial (id: string, signal: AbortSignal): Promise<void> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { chunkRarity, pickChunk, wanPlan } from '../../node/blobs/chunk-picker.ts'
+import { SMALL_BLOB_CHUNKS, chunkRarity, pickChunk, wanPlan } from '../../node/blobs/chunk-picker.ts'
 import type { PickerState } from '../../node/blobs/chunk-picker.ts'
 import { RendezvousShares, rendezvousOwner, rendezvousRanking } from '../../node/blobs/rendezvous.ts'
 import type { Holder } from '../../node/blobs/blob-holders.ts'
@@ -337,6 +337,13 @@ test('when a member joins keys move only to it (1,000 keys)', () => {
 })
 
 test('nothing is fetched across the WAN before site-mates have had time to say they want the blob', () => {
-  const seed = holder('seed', 'hq', 'all', 4)
-  assert.equal(pickChunk(pickerState(4, [seed], { wanAllowed: false }), seed), undefined)
+  // More than SMALL_BLOB_CHUNKS: a small blob is taken from anywhere at once.
+  const seed = holder('seed', 'hq', 'all', 16)
+  assert.equal(pickChunk(pickerState(16, [seed], { wanAllowed: false }), seed), undefined)
+})
+
+test('a blob of at most SMALL_BLOB_CHUNKS is fetched across the WAN at once, every chunk by every node', () => {
+  const seed = holder('seed', 'hq', 'all', SMALL_BLOB_CHUNKS)
+  const mate = holder('m', SITE, [], SMALL_BLOB_CHUNKS)
+  assert.deepEqual(drain(pickerState(SMALL_BLOB_CHUNKS, [seed, mate], { wanAllowed: false }), seed).sort(), range(SMALL_BLOB_CHUNKS))
 })
