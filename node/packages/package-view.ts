@@ -1,5 +1,5 @@
 import type { DraftSettings, PackageDraft } from '../../admin/package-draft.ts'
-import type { Deployment, ManifestPatch, PackageTarget } from '../../protocol/package-manifest-types.ts'
+import type { ManifestPatch, PackageManifest } from '../../protocol/package-manifest-types.ts'
 import type { AdminRefusal } from '../admin-docs/admin-doc-store.ts'
 import type { PackageState } from './package-drafts.ts'
 
@@ -15,19 +15,12 @@ export interface PackageView {
   /** Admin signatures a manifest needs (the mesh file's threshold); null on a one-node mesh without a mesh file. */
   needed: number | null
   /** The newest manifest of this name that the node holds; null when none reached it. */
-  manifest: {
-    version: number
+  manifest: (Omit<PackageManifest, 'mesh' | 'name'> & {
     /** 'pending' until `needed` admins signed: never installed. */
     state: 'accepted' | 'pending'
     signers: string[]
-    created: string
-    expires?: string
-    target?: PackageTarget
-    deployment: Deployment
-    patches: ManifestPatch[]
-    retracted: string[]
     receivedAt: string
-  } | null
+  }) | null
   /** This node's working copy; null when the node has none and holds no manifest to continue from. */
   draft: {
     stage: DraftStage
