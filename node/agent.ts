@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { parseCatalogAnnouncement } from '../protocol/catalog-announcement.ts'
 import { encodeStatusRecord, nextStatusSeq } from '../protocol/status-record.ts'
 import { AdminDocuments } from './admin-docs/admin-documents.ts'
-import { adminSyncRecords } from './admin-docs/admin-sync.ts'
+import { adminGossipValidator, adminSyncRecords } from './admin-docs/admin-sync.ts'
 import { BlobService } from './blobs/blob-service.ts'
 import { BlobStore } from './blobs/blob-store.ts'
 import { BlobUpkeep } from './blobs/blob-upkeep.ts'
@@ -26,6 +26,8 @@ import { CatalogStore, EXAMPLE_CATALOG_PATH, readCatalogFile } from './scan/cata
 import { watchInventory } from './scan/inventory-watch.ts'
 import { Mesh } from './mesh/mesh.ts'
 import { loadMeshConfig } from './mesh/mesh-config.ts'
+import { isPeerId } from './mesh/peer-id.ts'
+import { spreadStatus } from './mesh/status-spread.ts'
 import { statusRecordOf } from './mesh/status-of-scan.ts'
 import { ScanStore } from './scan/scan-store.ts'
 import { Scanner } from './scan/scanner.ts'
@@ -121,7 +123,7 @@ export class PatchmeshNode {
         logger,
         heldCatalog: async id => { const held = await catalogs.record(); return held?.id === id ? held.version : undefined },
         events: {
-          catalog: announcement => { void distribution?.take(announcement) },
+          catalog: (announcement, from) => { void distribution?.take(announcement, { holder: isPeerId(from) ? from : undefined }) },
           package: (manifest, state) => { if (state === 'accepted') upkeep?.prestage(manifest) }
         }
       })
@@ -141,17 +143,23 @@ export class PatchmeshNode {
       })
       await mesh.start()
       this.#stops.push(() => mesh.stop())
-      mesh.join('admin', async (bytes, author) => AdminDocuments.gossipResult(await admin.offer(bytes, author.toString())))
+      mesh.join('admin', adminGossipValidator(admin, async outcome => {
+        if (outcome.kind === 'catalog-announcement' && outcome.name != null && outcome.version != null) await distribution?.blobHeld(outcome.name, outcome.version)
+      }))
 
       const blobStore = await BlobStore.open(db, dataDir)
-      const blobs = new BlobService({ store: exchangeView(blobStore), mesh, self: { id: identity.id, site }, logger }, this.#init.blobs)
+      const blobs = new BlobService({ store: exchangeView(blobStore), mesh, self: { id: identity.id, site }, logger, siteOf: async peer => (await fleet.get(peer))?.record.site }, this.#init.blobs)
       await blobs.start()
       this.#stops.push(() => blobs.stop())
 
       const computer = { site, tags: this.#init.tags ?? [], os: '' }
+      const stopping = new AbortController()
+      this.#stops.push(() => { stopping.abort() })
       this.#publish = async (trigger) => {
         const scan = await scanner.scan(trigger)
         computer.os = scan.inventory.os
+        // The whole fleet rescans for a new catalog at once; the local result is current now, its gossip is spread out.
+        if (trigger === 'catalog' && !await spreadStatus((await fleet.digest()).length, stopping.signal)) return
         const record = statusRecordOf(scan, await catalogs.newest(), {
           mesh: meshConfig.name,
           node: identity.id,

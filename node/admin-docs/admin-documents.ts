@@ -26,8 +26,8 @@ export interface AdminOutcome {
 
 /** Listeners for documents that took effect. */
 export interface AdminDocumentEvents {
-  /** A newer catalog was announced by a trusted catalog signer. */
-  catalog?: (announcement: CatalogAnnouncement) => void
+  /** A newer catalog was announced by a trusted catalog signer; `from` handed it over (a peer id, 'control', 'catalog-source'). */
+  catalog?: (announcement: CatalogAnnouncement, from: string) => void
   /** A package manifest reached its threshold (or gained signatures while pending). */
   package?: (manifest: PackageManifest, state: 'accepted' | 'pending') => void
   /** The trust root changed. */
@@ -113,7 +113,7 @@ export class AdminDocuments {
       return await this.#refuse({ result: 'refused', kind: message.kind, status: 'no-trust-root', detail: 'this node runs a one-node mesh without a mesh file, so it trusts no admin or catalog-signer key; start it with --mesh FILE' }, from, now)
     }
     const outcome = message.kind === 'catalog-announcement'
-      ? await this.#catalog(message, mesh, now)
+      ? await this.#catalog(message, mesh, from, now)
       : message.kind === 'package-manifest' ? await this.#package(message, mesh, now) : await this.#meshUpdate(message, mesh, now)
     if (outcome.result === 'refused') return await this.#refuse(outcome, from, now)
     if (outcome.status === 'predecessor-missing' && outcome.version !== undefined) {
@@ -133,7 +133,7 @@ export class AdminDocuments {
     return TopicValidatorResult.Reject
   }
 
-  async #catalog (message: AdminMessage, mesh: MeshFile, now: Date): Promise<AdminOutcome> {
+  async #catalog (message: AdminMessage, mesh: MeshFile, from: string, now: Date): Promise<AdminOutcome> {
     const heldAnnounced = async (catalogId: string): Promise<number | undefined> => {
       const versions = [(await this.store.get('catalog-announcement', catalogId))?.version, await this.#heldCatalog(catalogId)].filter(v => v != null)
       return versions.length === 0 ? undefined : Math.max(...versions)
@@ -147,7 +147,7 @@ export class AdminDocuments {
     }
     const { announcement } = verdict
     await this.store.put({ kind: message.kind, name: announcement.catalog, version: announcement.version, state: 'accepted', signatures: 1 }, message, now)
-    this.#events.catalog?.(announcement)
+    this.#events.catalog?.(announcement, from)
     return { result: 'stored', kind: message.kind, status: 'accepted', name: announcement.catalog, version: announcement.version, detail: `catalog ${announcement.catalog} version ${announcement.version}` }
   }
 

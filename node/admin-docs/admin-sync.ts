@@ -1,6 +1,7 @@
 import { isAdminMessage } from '../../protocol/admin-message.ts'
 import { isAdminSyncKey } from './admin-doc-store.ts'
 import { AdminDocuments } from './admin-documents.ts'
+import type { AdminOutcome } from './admin-documents.ts'
 import type { MessageValidator, SyncedRecords } from '../mesh/mesh.ts'
 
 /**
@@ -23,7 +24,14 @@ export function adminSyncRecords (admin: AdminDocuments, relay: (bytes: Uint8Arr
   }
 }
 
-/** The admin topic's gossip validator: every message is offered to the admin documents, judged by its author. */
-export function adminGossipValidator (admin: AdminDocuments): MessageValidator {
-  return async (bytes, author) => AdminDocuments.gossipResult(await admin.offer(bytes, author.toString()))
+/**
+ * The admin topic's gossip validator: every message is offered to the admin documents as handed over
+ * by the peer that relayed it. A stored document is relayed on only once `beforeRelay` resolves.
+ */
+export function adminGossipValidator (admin: AdminDocuments, beforeRelay?: (outcome: AdminOutcome) => Promise<void>): MessageValidator {
+  return async (bytes, _author, relay) => {
+    const outcome = await admin.offer(bytes, relay.toString())
+    if (outcome.result === 'stored') await beforeRelay?.(outcome)
+    return AdminDocuments.gossipResult(outcome)
+  }
 }

@@ -1,4 +1,5 @@
 import { peerIdFromString } from '@libp2p/peer-id'
+import { fullHaveMap } from '../../protocol/have-map.ts'
 import { BlobPeer } from './blob-peer.ts'
 import { chunkRarity, pickChunk, wanPlan } from './chunk-picker.ts'
 import { RendezvousShares } from './rendezvous.ts'
@@ -83,6 +84,12 @@ export interface DownloadOptions {
   wanSettleMs?: number
   /** @default DEFAULT_DIAL_GRACE_MS */
   dialGraceMs?: number
+  /**
+   * A peer said to hold the whole blob, with its site: asked for the chunk index before anyone else.
+   * While it serves, the download says nothing to the mesh, neither that it wants the blob nor that it
+   * completed it: holders answer whoever asks later. The word goes out once the hint fails or stalls.
+   */
+  hint?: { peer: string, site: string }
 }
 
 /** Where a download's bytes came from. */
@@ -118,6 +125,8 @@ export class BlobDownload {
   #advertisedAt = 0
   #sourceSince?: number
   readonly #shares = new RendezvousShares()
+  /** True while a hinted holder serves the download: nothing is advertised until it fails (DownloadOptions.hint). */
+  #quiet: boolean
   /** Answers and advertisements wake the scheduling loop. */
   readonly #news = new Wakeup()
   readonly progress: DownloadProgress
@@ -126,6 +135,7 @@ export class BlobDownload {
     this.#c = components
     this.#o = options
     this.#log = components.logger.child({ module: 'blob-download', blob: options.blobId })
+    this.#quiet = options.hint != null
     this.progress = { blobId: options.blobId, chunksHeld: 0, chunkCount: 0, bytesSameSite: 0, bytesOtherSites: 0, corruptChunks: 0 }
   }
 
@@ -148,7 +158,10 @@ export class BlobDownload {
         this.#schedule()
         // Idle and knowing no holder: say again to the whole mesh that we want it. Idle while waiting
         // for a site-mate's LAN copy needs no such word (a site full of waiting nodes would flood the mesh).
-        if (this.#inFlight.size === 0 && Date.now() - this.#advertisedAt > DEFAULT_READVERTISE_IDLE_MS) this.#advertise(this.#usable().length === 0)
+        if (this.#inFlight.size === 0 && Date.now() - this.#advertisedAt > DEFAULT_READVERTISE_IDLE_MS) {
+          this.#quiet = false
+          this.#advertise(this.#usable().length === 0)
+        }
         await this.#news.wait(IDLE_TICK_MS, this.#o.signal)
         const early = MIN_ROUND_MS - (Date.now() - roundAt)
         if (early > 0) await new Promise(resolve => setTimeout(resolve, early))
@@ -164,20 +177,21 @@ export class BlobDownload {
   }
 
   async #ensureIndex (): Promise<void> {
-    const { blobId, digest, indexId, signal } = this.#o
+    const { blobId, digest, signal } = this.#o
+    const hint = this.#o.hint
+    if (hint != null && await this.#c.store.chunkCount(blobId) == null) {
+      if (await this.#indexFrom(hint.peer)) {
+        // It served the index, so it stands as a holder of every chunk (an answer "not held" corrects that).
+        const chunkCount = await this.#c.store.chunkCount(blobId) ?? 0
+        this.#c.holders.advertise(blobId, hint.peer, { digest, chunkCount, complete: true, wants: false, site: hint.site, haveMap: fullHaveMap(chunkCount) })
+      } else {
+        this.#quiet = false
+      }
+    }
     while (await this.#c.store.chunkCount(blobId) == null) {
       // Only holders that have the index: one that merely wants the blob advertises no chunk count, and may not even be reachable.
       for (const holder of this.#usable().filter(h => h.complete || h.haveMap.byteLength > 0)) {
-        // A holder that stalled or failed cools down like one that failed a chunk, or every round would wait on it first again.
-        const answer = await this.#ask(holder, { kind: 'index', digest, chunk: 0 }).catch(err => { this.#failed(holder, err) })
-        if (answer?.status !== 'ok') continue
-        try {
-          await this.#c.store.begin(blobId, answer.payload, indexId)
-          this.#log.debug({ peer: holder.peer, afterMs: Date.now() - this.#startedAt, holders: this.#c.holders.of(blobId).length }, 'chunk index received')
-          break
-        } catch (err) {
-          this.#drop(holder.peer, `chunk index does not match ${indexId}: ${(err as Error).message}`)
-        }
+        if (await this.#indexFrom(holder.peer)) break
       }
       if (await this.#c.store.chunkCount(blobId) != null) break
       signal.throwIfAborted()
@@ -185,6 +199,22 @@ export class BlobDownload {
       await this.#news.wait(IDLE_TICK_MS * 4, this.#o.signal)
     }
     this.#chunkCount = await this.#c.store.chunkCount(blobId) ?? 0
+  }
+
+  /** Asks one peer for the chunk index and begins the blob with it; false when the peer failed or its index did not match. */
+  async #indexFrom (peer: string): Promise<boolean> {
+    const { blobId, digest, indexId } = this.#o
+    // A holder that stalled or failed cools down like one that failed a chunk, or every round would wait on it first again.
+    const answer = await this.#ask(peer, { kind: 'index', digest, chunk: 0 }).catch(err => { this.#failed(peer, err) })
+    if (answer?.status !== 'ok') return false
+    try {
+      await this.#c.store.begin(blobId, answer.payload, indexId)
+      this.#log.debug({ peer, afterMs: Date.now() - this.#startedAt, holders: this.#c.holders.of(blobId).length }, 'chunk index received')
+      return true
+    } catch (err) {
+      this.#drop(peer, `chunk index does not match ${indexId}: ${(err as Error).message}`)
+      return false
+    }
   }
 
   /** The holders worth asking now, best first (see rankHolders). */
@@ -249,9 +279,9 @@ export class BlobDownload {
     this.#perPeer.set(holder.peer, (this.#perPeer.get(holder.peer) ?? 0) + 1)
     this.#activeAt.set(holder.peer, Date.now())
     const sameSite = holder.site === this.#c.self.site
-    void this.#ask(holder, { kind: 'chunk', digest: this.#o.digest, chunk })
+    void this.#ask(holder.peer, { kind: 'chunk', digest: this.#o.digest, chunk })
       .then(async answer => { await this.#received(holder, chunk, answer, sameSite) })
-      .catch(err => { this.#failed(holder, err) })
+      .catch(err => { this.#failed(holder.peer, err) })
       .finally(() => {
         this.#activeAt.set(holder.peer, Date.now())
         const left = (this.#perPeer.get(holder.peer) ?? 1) - 1
@@ -300,21 +330,21 @@ export class BlobDownload {
     this.#report()
   }
 
-  async #ask (holder: Holder, request: BlobRequest): Promise<BlobAnswer> {
-    let session = this.#sessions.get(holder.peer)
+  async #ask (peer: string, request: BlobRequest): Promise<BlobAnswer> {
+    let session = this.#sessions.get(peer)
     if (session == null || session.failed) {
-      session = new BlobPeer(peerIdFromString(holder.peer), this.#c.open)
-      this.#sessions.set(holder.peer, session)
+      session = new BlobPeer(peerIdFromString(peer), this.#c.open)
+      this.#sessions.set(peer, session)
     }
     return await session.request(request, this.#o.signal)
   }
 
-  #failed (holder: Holder, err: unknown): void {
+  #failed (peer: string, err: unknown): void {
     if (this.#o.signal.aborted) return
-    this.#log.debug({ err, peer: holder.peer }, 'chunk request failed; trying other holders')
+    this.#log.debug({ err, peer }, 'chunk request failed; trying other holders')
     // A busy peer closes the stream after its answer, failing the requests pipelined behind it: that is no stall.
-    const busy = Date.now() - (this.#busyAt.get(holder.peer) ?? 0) < DEFAULT_BUSY_COOLDOWN_MS
-    this.#cool(holder.peer, busy ? DEFAULT_BUSY_COOLDOWN_MS : DEFAULT_PEER_COOLDOWN_MS)
+    const busy = Date.now() - (this.#busyAt.get(peer) ?? 0) < DEFAULT_BUSY_COOLDOWN_MS
+    this.#cool(peer, busy ? DEFAULT_BUSY_COOLDOWN_MS : DEFAULT_PEER_COOLDOWN_MS)
   }
 
   #cool (peer: string, ms = DEFAULT_PEER_COOLDOWN_MS): void {
@@ -333,6 +363,7 @@ export class BlobDownload {
   }
 
   #advertise (urgent = false): void {
+    if (this.#quiet) return
     this.#advertisedAt = Date.now()
     this.#c.advertise(this.#o.blobId, urgent)
   }

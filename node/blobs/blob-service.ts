@@ -51,6 +51,15 @@ export interface BlobServiceComponents {
   mesh: Mesh
   self: { id: string, site: string }
   logger: Logger
+  /** A peer's site from the fleet view, for a holder known before it advertised (a hinted one). */
+  siteOf?: (peer: string) => Promise<string | undefined>
+}
+
+export interface FetchOptions {
+  signal?: AbortSignal
+  onProgress?: (p: DownloadProgress) => void
+  /** A peer said to hold the whole blob (it relayed the blob's announcement): asked first, before the mesh hears this node wants it. */
+  holder?: string
 }
 
 /** What /api/v1/blobs shows of one blob. */
@@ -136,11 +145,12 @@ export class BlobService {
   }
 
   /** Fetches a blob from the peers that hold it (once, however many callers ask); resolves when it is complete and verified. */
-  async fetch (blobId: BlobId, indexId: string, options: { signal?: AbortSignal, onProgress?: (p: DownloadProgress) => void } = {}): Promise<DownloadProgress> {
+  async fetch (blobId: BlobId, indexId: string, options: FetchOptions = {}): Promise<DownloadProgress> {
     const held = await this.#c.store.progress(blobId)
     if (held?.complete === true) {
       return this.#received.get(blobId) ?? { blobId, chunksHeld: held.chunkCount, chunkCount: held.chunkCount, bytesSameSite: 0, bytesOtherSites: 0, corruptChunks: 0 }
     }
+    const hint = await this.#hinted(options.holder)
     let running = this.#downloads.get(blobId)
     if (running == null) {
       const download = new BlobDownload({
@@ -161,6 +171,7 @@ export class BlobService {
         indexId,
         signal: this.#stopped.signal,
         lanWaitMs: this.#init.lanWaitMs,
+        hint,
         onProgress: progress => { this.#received.set(blobId, progress) }
       })
       const promise = download.run().finally(() => { this.#downloads.delete(blobId) })
@@ -175,6 +186,12 @@ export class BlobService {
     } finally {
       clearInterval(timer)
     }
+  }
+
+  /** A hinted holder with its site (bytes from it count as LAN or WAN traffic like any other's). */
+  async #hinted (peer: string | undefined): Promise<{ peer: string, site: string } | undefined> {
+    if (peer == null || peer === this.#c.self.id) return undefined
+    return { peer, site: this.#sites.get(peer) ?? await this.#c.siteOf?.(peer) ?? '' }
   }
 
   /** Per blob: local progress, holders per site, where the bytes came from. */

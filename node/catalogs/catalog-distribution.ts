@@ -18,6 +18,18 @@ export interface CatalogDistributionComponents {
 }
 
 /**
+ * @default 5 s that a node holds back relaying a catalog announcement while it fetches the catalog
+ * (see CatalogDistribution.blobHeld); past that it relays anyway, so a slow fetch cannot stop the news.
+ */
+export const DEFAULT_RELAY_HOLD_MS = 5_000
+
+export interface TakeOptions {
+  /** The peer that handed the announcement over: it relays one only once it holds the catalog, so it is asked first. */
+  holder?: string
+  signal?: AbortSignal
+}
+
+/**
  * Takes announced catalogs into use: fetches the catalog blob from peers (verified chunk by chunk,
  * then as a whole), checks it is the catalog and version the signed announcement names, stores it
  * and rescans. Announcements are handled one at a time; an older one that waited behind a newer
@@ -28,6 +40,8 @@ export class CatalogDistribution {
   readonly #log: Logger
   #queue: Promise<void> = Promise.resolve()
   #newest?: CatalogAnnouncement
+  /** Per announcement being taken (`catalog@version`): resolved once its blob is held, or the attempt ended. */
+  readonly #blobHeld = new Map<string, PromiseWithResolvers<void>>()
 
   constructor (components: CatalogDistributionComponents) {
     this.#c = components
@@ -35,24 +49,46 @@ export class CatalogDistribution {
   }
 
   /** Queues an accepted announcement; resolves when it was taken into use or given up. */
-  async take (announcement: CatalogAnnouncement, signal?: AbortSignal): Promise<void> {
+  async take (announcement: CatalogAnnouncement, options: TakeOptions = {}): Promise<void> {
     if (this.#newest != null && this.#newest.catalog === announcement.catalog && this.#newest.version >= announcement.version) return
     this.#newest = announcement
+    const key = turnKey(announcement.catalog, announcement.version)
+    const held = Promise.withResolvers<void>()
+    this.#blobHeld.set(key, held)
     const turn = this.#queue.then(async () => {
       if (this.#newest !== announcement) return // a newer one came while this waited
-      await this.#install(announcement, signal)
+      await this.#install(announcement, { ...options, onBlobHeld: held.resolve })
+    }).finally(() => {
+      held.resolve()
+      this.#blobHeld.delete(key)
     })
     this.#queue = turn.catch(() => {})
     await turn
   }
 
-  async #install (announcement: CatalogAnnouncement, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves once this node holds the announced catalog's blob (or gave up on it), or after `holdMs`.
+   * The admin topic relays a catalog announcement only then: whoever hears it from this node hears it
+   * from a connected peer that can serve the catalog, and fetches it from there without a word to the
+   * mesh. Without this, every node asked the whole mesh for the catalog at once, every holder answered
+   * every asker, and at 50 nodes that gossip took most of a minute to drain.
+   */
+  async blobHeld (catalog: string, version: number, holdMs = DEFAULT_RELAY_HOLD_MS): Promise<void> {
+    const held = this.#blobHeld.get(turnKey(catalog, version))
+    if (held == null) return
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([held.promise, new Promise<void>(resolve => { timer = setTimeout(resolve, holdMs) })])
+    clearTimeout(timer)
+  }
+
+  async #install (announcement: CatalogAnnouncement, { holder, signal, onBlobHeld }: TakeOptions & { onBlobHeld: () => void }): Promise<void> {
     const { catalog, version, blob, index } = announcement
     const held = await this.#c.catalogs.record()
     if (held?.id === catalog && held.version >= version) return
     try {
-      this.#log.info({ catalog, version, blob }, 'fetching announced catalog')
-      const progress = await this.#c.blobs.fetch(blob, index, { signal })
+      this.#log.info({ catalog, version, blob, holder }, 'fetching announced catalog')
+      const progress = await this.#c.blobs.fetch(blob, index, { signal, holder })
+      onBlobHeld()
       const bytes = await this.#read(blob, announcement.size)
       const parsed = parseCatalog(bytes, { source: `catalog blob ${blob}` })
       if (parsed.id !== catalog || parsed.version !== version) {
@@ -80,4 +116,8 @@ export class CatalogDistribution {
     }
     return new Uint8Array(Buffer.concat(parts, length))
   }
+}
+
+function turnKey (catalog: string, version: number): string {
+  return `${catalog}@${version}`
 }

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { awaitBlobGossip, connectAll, readBlob, startBlobNode } from '../helpers/blob-mesh.ts'
+import { sampleBlob } from '../helpers/blobs.ts'
+import type { MeshTopic } from '../../node/mesh/mesh.ts'
+import type { TestBlobNode } from '../helpers/blob-mesh.ts'
+
+const DEADLINE_MS = 30_000
+
+/** Records the topics a node gossips on from now on. */
+function publishedTopics (node: TestBlobNode): MeshTopic[] {
+  const topics: MeshTopic[] = []
+  const publish = node.mesh.publish.bind(node.mesh)
+  node.mesh.publish = async (topic, bytes) => {
+    topics.push(topic)
+    await publish(topic, bytes)
+  }
+  return topics
+}
+
+test('a download hinted at a holder takes the blob from it and says nothing to the mesh', async (t) => {
+  const blob = sampleBlob(300_000, 31)
+  const holder = await startBlobNode(t, { site: 'hq' })
+  const other = await startBlobNode(t, { site: 'hq' })
+  const node = await startBlobNode(t, { site: 'branch' })
+  await connectAll([holder, other, node])
+  await awaitBlobGossip([holder, other, node])
+  await holder.store.importBytes(blob.bytes)
+  const topics = publishedTopics(node)
+
+  const result = await node.blobs.fetch(blob.blobId, blob.indexId, { holder: holder.id, signal: AbortSignal.timeout(DEADLINE_MS) })
+
+  assert.ok((await readBlob(node, blob.blobId)).equals(blob.bytes))
+  assert.equal(result.bytesOtherSites, blob.bytes.byteLength, 'the hinted holder sits in another site: its bytes count as WAN bytes')
+  assert.deepEqual(topics, [], 'neither a want nor the finished copy was gossiped')
+  assert.equal(holder.blobs.uploads.bytesOtherSites, blob.bytes.byteLength)
+})
+
+test('a hint at a peer without the blob falls back to asking the mesh, and a holder that answers serves it', async (t) => {
+  const blob = sampleBlob(300_000, 32)
+  const holder = await startBlobNode(t, { site: 'hq' })
+  const empty = await startBlobNode(t, { site: 'hq' })
+  const node = await startBlobNode(t, { site: 'hq' })
+  await connectAll([holder, empty, node])
+  await awaitBlobGossip([holder, empty, node])
+  await holder.store.importBytes(blob.bytes)
+  const topics = publishedTopics(node)
+
+  const result = await node.blobs.fetch(blob.blobId, blob.indexId, { holder: empty.id, signal: AbortSignal.timeout(DEADLINE_MS) })
+
+  assert.ok((await readBlob(node, blob.blobId)).equals(blob.bytes))
+  assert.equal(result.bytesSameSite, blob.bytes.byteLength)
+  assert.ok(topics.includes('blobs'), `the node said to the mesh that it wants the blob (gossiped on: ${topics.join(', ')})`)
+  assert.equal(empty.blobs.uploads.chunks, 0)
+})
+
+test('a hint at this node itself, or at a peer that is not there, still ends with the blob from a holder', async (t) => {
+  const blob = sampleBlob(200_000, 33)
+  const holder = await startBlobNode(t, { site: 'hq' })
+  const node = await startBlobNode(t, { site: 'hq' })
+  const gone = await startBlobNode(t, { site: 'hq' })
+  const goneId = gone.id
+  await gone.stop()
+  await connectAll([holder, node])
+  await awaitBlobGossip([holder, node])
+  await holder.store.importBytes(blob.bytes)
+
+  await node.blobs.fetch(blob.blobId, blob.indexId, { holder: goneId, signal: AbortSignal.timeout(DEADLINE_MS) })
+  assert.ok((await readBlob(node, blob.blobId)).equals(blob.bytes))
+
+  const second = sampleBlob(100_000, 34)
+  await holder.store.importBytes(second.bytes)
+  await node.blobs.fetch(second.blobId, second.indexId, { holder: node.id, signal: AbortSignal.timeout(DEADLINE_MS) })
+  assert.ok((await readBlob(node, second.blobId)).equals(second.bytes))
+})
