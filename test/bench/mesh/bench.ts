@@ -55,9 +55,13 @@ export async function run (argv: string[]): Promise<void> {
     args: argv,
     options: {
       nodes: { type: 'string' }, 'idle-seconds': { type: 'string' }, changes: { type: 'string' }, catalogs: { type: 'string' }, 'start-concurrency': { type: 'string' },
-      'deadline-seconds': { type: 'string' }, 'poll-ms': { type: 'string' }, 'catalog-poll-ms': { type: 'string' }, keep: { type: 'boolean' }
+      'deadline-seconds': { type: 'string' }, 'poll-ms': { type: 'string' }, 'catalog-poll-ms': { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean' }
     }
   })
+  if (values.help === true) {
+    process.stdout.write(`${usage}\n`)
+    return
+  }
   const n = positive('nodes', values.nodes, 50)
   if (n < 2) throw new RangeError(`--nodes must be at least 2; ${usage}`)
   const idleSeconds = positive('idle-seconds', values['idle-seconds'], 60)

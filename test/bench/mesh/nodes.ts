@@ -5,6 +5,8 @@ import { once } from 'node:events'
 import { mkdir, open, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
+import { DAEMON_NODE_FLAGS } from '../../../node/cli/daemon-flags.ts'
+import { daemonEnv } from '../daemon-env.ts'
 import { writeScanInputs } from '../../helpers/fixtures.ts'
 import { CLI } from '../../helpers/process.ts'
 import { getJson, pollFor } from './wait.ts'
@@ -82,11 +84,11 @@ export class NodeProcesses {
     try {
       // Checked with no await before the spawn, so nothing starts once stopAll() has begun.
       if (this.#closed) throw new Error('node processes are being stopped; not starting another')
-      child = spawn(process.execPath, [CLI, 'node', 'start', '--data', dataDir, '--mesh', this.#meshFile, '--site', spec.site,
+      child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, 'node', 'start', '--data', dataDir, '--mesh', this.#meshFile, '--site', spec.site,
         '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', ...spec.bootstrap.flatMap(a => ['--bootstrap', a]),
         '--catalog', inputs.catalog, '--dpkg-status', inputs.status, '--os-release', inputs.osRelease],
       // The log goes straight to a file: the benchmark process should not spend CPU relaying 50 nodes' logs.
-      { stdio: ['ignore', 'ignore', log.fd] })
+      { stdio: ['ignore', 'ignore', log.fd], env: { ...process.env, ...daemonEnv() } })
       // Listened to at once: a spawn that fails emits 'error', which once() turns into a rejection we map to a reason.
       exited = once(child, 'exit').then(([code, sig]) => (code ?? sig) as number | string, (err: Error) => `spawn failed: ${err.message}`)
     } finally {

@@ -7,6 +7,8 @@ import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { MESH_FILE_NAME, createMesh } from '../../../../admin/mesh-init.ts'
 import { CONTROL_TOKEN_FILE, readControlToken } from '../../../../node/http/control-token.ts'
+import { DAEMON_NODE_FLAGS } from '../../../../node/cli/daemon-flags.ts'
+import { daemonEnv } from '../../daemon-env.ts'
 import { nsRun } from '../netns.ts'
 import { describeExit } from '../processes.ts'
 import type { TestbedNode } from '../topology.ts'
@@ -102,10 +104,9 @@ async function startDaemon (ctx: FleetContext, node: TestbedNode, bootstrap: str
   await ctx.processes.start({
     ns: node.ns,
     command: process.execPath,
-    args: [CLI, 'node', 'start', '--data', data, '--mesh', join(ctx.dir, 'mesh', MESH_FILE_NAME), '--site', node.site.name, '--http', `0.0.0.0:${HTTP_PORT}`,
+    args: [...DAEMON_NODE_FLAGS, CLI, 'node', 'start', '--data', data, '--mesh', join(ctx.dir, 'mesh', MESH_FILE_NAME), '--site', node.site.name, '--http', `0.0.0.0:${HTTP_PORT}`,
       '--listen', `/ip4/${node.ip}/tcp/${P2P_PORT}`, ...bootstrap.flatMap(address => ['--bootstrap', address]), '--log-level', 'warn'],
-    // For profiling a run: PATCHMESH_BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' reaches every daemon.
-    env: process.env.PATCHMESH_BENCH_NODE_OPTIONS === undefined ? undefined : { NODE_OPTIONS: process.env.PATCHMESH_BENCH_NODE_OPTIONS },
+    env: daemonEnv(),
     logPath: join(dir, 'node.log'),
     label: `patchmesh@${node.name}`
   })
