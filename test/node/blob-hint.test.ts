@@ -2,8 +2,10 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { awaitBlobGossip, connectAll, readBlob, startBlobNode } from '../helpers/blob-mesh.ts'
 import { sampleBlob } from '../helpers/blobs.ts'
+import type { TestContext } from 'node:test'
 import type { MeshTopic } from '../../node/mesh/mesh.ts'
 import type { TestBlobNode } from '../helpers/blob-mesh.ts'
+import type { SampleBlob } from '../helpers/blobs.ts'
 
 const DEADLINE_MS = 30_000
 
@@ -18,15 +20,20 @@ function publishedTopics (node: TestBlobNode): MeshTopic[] {
   return topics
 }
 
-test('a download hinted at a holder takes the blob from it and says nothing to the mesh', async (t) => {
-  const blob = sampleBlob(300_000, 31)
+/** A holder of the blob, a peer without it, and the node under test (in `site`), all connected; and what the node gossips. */
+async function threeNodes (t: TestContext, blob: SampleBlob, site: string): Promise<{ holder: TestBlobNode, other: TestBlobNode, node: TestBlobNode, topics: MeshTopic[] }> {
   const holder = await startBlobNode(t, { site: 'hq' })
   const other = await startBlobNode(t, { site: 'hq' })
-  const node = await startBlobNode(t, { site: 'branch' })
+  const node = await startBlobNode(t, { site })
   await connectAll([holder, other, node])
   await awaitBlobGossip([holder, other, node])
   await holder.store.importBytes(blob.bytes)
-  const topics = publishedTopics(node)
+  return { holder, other, node, topics: publishedTopics(node) }
+}
+
+test('a download hinted at a holder takes the blob from it and says nothing to the mesh', async (t) => {
+  const blob = sampleBlob(300_000, 31)
+  const { holder, node, topics } = await threeNodes(t, blob, 'branch')
 
   const result = await node.blobs.fetch(blob.blobId, blob.indexId, { holder: holder.id, signal: AbortSignal.timeout(DEADLINE_MS) })
 
@@ -38,13 +45,7 @@ test('a download hinted at a holder takes the blob from it and says nothing to t
 
 test('a hint at a peer without the blob falls back to asking the mesh, and a holder that answers serves it', async (t) => {
   const blob = sampleBlob(300_000, 32)
-  const holder = await startBlobNode(t, { site: 'hq' })
-  const empty = await startBlobNode(t, { site: 'hq' })
-  const node = await startBlobNode(t, { site: 'hq' })
-  await connectAll([holder, empty, node])
-  await awaitBlobGossip([holder, empty, node])
-  await holder.store.importBytes(blob.bytes)
-  const topics = publishedTopics(node)
+  const { other: empty, node, topics } = await threeNodes(t, blob, 'hq')
 
   const result = await node.blobs.fetch(blob.blobId, blob.indexId, { holder: empty.id, signal: AbortSignal.timeout(DEADLINE_MS) })
 
