@@ -1,9 +1,8 @@
-import { peerIdFromString } from '@libp2p/peer-id'
 import { fullHaveMap } from '../../protocol/have-map.ts'
-import { BlobPeer } from './blob-peer.ts'
 import { chunkRarity, pickChunk, wanPlan } from './chunk-picker.ts'
 import { RendezvousShares } from './rendezvous.ts'
 import { DEFAULT_DIAL_GRACE_MS, rankHolders } from './holder-ranking.ts'
+import { HolderSessions } from './holder-sessions.ts'
 import { randomSample } from '../random.ts'
 import { Wakeup } from '../wakeup.ts'
 import { BlobError } from './errors.ts'
@@ -20,16 +19,10 @@ export const DEFAULT_REQUESTS_PER_PEER = 4
 export const DEFAULT_PEERS_PER_BLOB = 8
 /** @default 15 s: a site-mate that makes no progress for this long loses its share of the WAN work. */
 export const DEFAULT_LAN_WAIT_MS = 15_000
-/** @default 5 s before asking again a peer that was busy, stalled or disconnected. */
-export const DEFAULT_PEER_COOLDOWN_MS = 5_000
 /** @default 0.5 s before the first fetch across the WAN (site-mates announce at once, and a LAN answers in milliseconds): time to hear which site-mates want the blob too. */
 export const DEFAULT_WAN_SETTLE_MS = 500
 /** @default 3 s: a download that hears nothing says again that it wants the blob (its first word may have gone out before gossip reached anyone). */
 export const DEFAULT_READVERTISE_IDLE_MS = 3_000
-/** A stream to a peer that has had nothing to do for this long is closed, freeing the peer's upload slot. */
-const IDLE_SESSION_MS = 2_000
-/** @default 1 s before asking again a peer whose upload slots were all taken: a slot frees as soon as any of its peers finishes. */
-export const DEFAULT_BUSY_COOLDOWN_MS = 1_000
 /** At most one scheduling round per this many ms: answers and advertisements arrive in bursts. */
 const MIN_ROUND_MS = 20
 /** How often the scheduler looks again when nothing happened (a holder's advertisement may be late). */
@@ -108,17 +101,9 @@ export class BlobDownload {
   readonly #c: DownloadComponents
   readonly #o: DownloadOptions
   readonly #log: Logger
-  readonly #sessions = new Map<string, BlobPeer>()
+  readonly #sessions: HolderSessions
   readonly #inFlight = new Map<number, Set<string>>()
-  readonly #dropped = new Set<string>()
-  readonly #cooldown = new Map<string, number>()
   readonly #missing = new Set<number>()
-  /** Requests per peer, counted until the answer is stored and paid for, so bandwidth limits hold back new requests. */
-  readonly #perPeer = new Map<string, number>()
-  /** When each peer last answered or was asked. */
-  readonly #activeAt = new Map<string, number>()
-  /** When each peer last answered busy (no upload slot free). */
-  readonly #busyAt = new Map<string, number>()
   readonly #tieOrders = new Map<string, number>()
   #chunkCount = 0
   #startedAt = 0
@@ -136,6 +121,7 @@ export class BlobDownload {
     this.#o = options
     this.#log = components.logger.child({ module: 'blob-download', blob: options.blobId })
     this.#quiet = options.hint != null
+    this.#sessions = new HolderSessions(components.open)
     this.progress = { blobId: options.blobId, chunksHeld: 0, chunkCount: 0, bytesSameSite: 0, bytesOtherSites: 0, corruptChunks: 0 }
   }
 
@@ -172,7 +158,7 @@ export class BlobDownload {
       return this.progress
     } finally {
       unsubscribe()
-      for (const session of this.#sessions.values()) session.close()
+      this.#sessions.closeAll()
     }
   }
 
@@ -224,8 +210,8 @@ export class BlobDownload {
       self: this.#c.self,
       dialAllowed: now - this.#startedAt >= (this.#o.dialGraceMs ?? DEFAULT_DIAL_GRACE_MS),
       connected: this.#c.connected ?? (() => true),
-      excluded: peer => this.#dropped.has(peer) || this.#c.penalised(peer) || (this.#cooldown.get(peer) ?? 0) > now,
-      load: peer => this.#perPeer.get(peer) ?? 0,
+      excluded: peer => this.#sessions.excluded(peer, now) || this.#c.penalised(peer),
+      load: peer => this.#sessions.load(peer),
       tieOrder: peer => this.#tieOrder(peer)
     })
   }
@@ -254,39 +240,28 @@ export class BlobDownload {
     const perPeer = this.#o.requestsPerPeer ?? DEFAULT_REQUESTS_PER_PEER
     const maxPeers = this.#o.peersPerBlob ?? DEFAULT_PEERS_PER_BLOB
     for (const holder of holders) {
-      const session = this.#sessions.get(holder.peer)
-      if (session == null && this.#sessions.size >= maxPeers) continue
-      while ((this.#perPeer.get(holder.peer) ?? 0) < perPeer) {
+      if (!this.#sessions.has(holder.peer) && this.#sessions.size >= maxPeers) continue
+      while (this.#sessions.load(holder.peer) < perPeer) {
         const chunk = pickChunk(state, holder)
         if (chunk == null) break
         this.#fetch(holder, chunk)
       }
     }
-    // A stream idle for a while holds one of the peer's upload slots (and one of our peersPerBlob) for nothing: give it back.
-    // Not at once: between two answers a stream is briefly idle, and reopening it costs a slot check that may come back busy.
-    const now = Date.now()
-    for (const [peer, session] of this.#sessions) {
-      if ((this.#perPeer.get(peer) ?? 0) > 0 || now - (this.#activeAt.get(peer) ?? 0) < IDLE_SESSION_MS) continue
-      session.close()
-      this.#sessions.delete(peer)
-    }
+    // An idle stream also holds one of our peersPerBlob for nothing.
+    this.#sessions.closeIdle()
   }
 
   #fetch (holder: Holder, chunk: number): void {
     let askedFrom = this.#inFlight.get(chunk)
     if (askedFrom == null) this.#inFlight.set(chunk, askedFrom = new Set())
     askedFrom.add(holder.peer)
-    this.#perPeer.set(holder.peer, (this.#perPeer.get(holder.peer) ?? 0) + 1)
-    this.#activeAt.set(holder.peer, Date.now())
+    this.#sessions.requested(holder.peer)
     const sameSite = holder.site === this.#c.self.site
     void this.#ask(holder.peer, { kind: 'chunk', digest: this.#o.digest, chunk })
       .then(async answer => { await this.#received(holder, chunk, answer, sameSite) })
       .catch(err => { this.#failed(holder.peer, err) })
       .finally(() => {
-        this.#activeAt.set(holder.peer, Date.now())
-        const left = (this.#perPeer.get(holder.peer) ?? 1) - 1
-        if (left > 0) this.#perPeer.set(holder.peer, left)
-        else this.#perPeer.delete(holder.peer)
+        this.#sessions.settled(holder.peer)
         askedFrom.delete(holder.peer)
         if (askedFrom.size === 0) this.#inFlight.delete(chunk)
         this.#news.ring()
@@ -299,12 +274,11 @@ export class BlobDownload {
       return
     }
     if (answer.status === 'busy') {
-      this.#busyAt.set(holder.peer, Date.now())
-      this.#cool(holder.peer, DEFAULT_BUSY_COOLDOWN_MS)
+      this.#sessions.busy(holder.peer)
       return
     }
     if (answer.status !== 'ok') {
-      this.#cool(holder.peer)
+      this.#sessions.cool(holder.peer)
       return
     }
     const bytes = answer.payload.byteLength
@@ -331,33 +305,17 @@ export class BlobDownload {
   }
 
   async #ask (peer: string, request: BlobRequest): Promise<BlobAnswer> {
-    let session = this.#sessions.get(peer)
-    if (session == null || session.failed) {
-      session = new BlobPeer(peerIdFromString(peer), this.#c.open)
-      this.#sessions.set(peer, session)
-    }
-    return await session.request(request, this.#o.signal)
+    return await this.#sessions.ask(peer, request, this.#o.signal)
   }
 
   #failed (peer: string, err: unknown): void {
     if (this.#o.signal.aborted) return
     this.#log.debug({ err, peer }, 'chunk request failed; trying other holders')
-    // A busy peer closes the stream after its answer, failing the requests pipelined behind it: that is no stall.
-    const busy = Date.now() - (this.#busyAt.get(peer) ?? 0) < DEFAULT_BUSY_COOLDOWN_MS
-    this.#cool(peer, busy ? DEFAULT_BUSY_COOLDOWN_MS : DEFAULT_PEER_COOLDOWN_MS)
-  }
-
-  #cool (peer: string, ms = DEFAULT_PEER_COOLDOWN_MS): void {
-    this.#cooldown.set(peer, Date.now() + ms)
-    this.#sessions.get(peer)?.close()
-    this.#sessions.delete(peer)
+    this.#sessions.failed(peer)
   }
 
   #drop (peer: string, reason: string): void {
-    if (this.#dropped.has(peer)) return
-    this.#dropped.add(peer)
-    this.#sessions.get(peer)?.close()
-    this.#sessions.delete(peer)
+    if (!this.#sessions.drop(peer)) return
     this.#log.warn({ peer, reason }, 'peer dropped for this blob')
     this.#c.penalise(peer, reason)
   }
