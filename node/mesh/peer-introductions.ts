@@ -38,8 +38,13 @@ export class PeerIntroductions {
   readonly #localHost: string
   readonly #refreshIntervalMs: number
   readonly #onIntroduced?: (node: string) => void
-  /** node → its dialable addresses as last introduced, as text (compared to skip unchanged records). */
-  readonly #addresses = new Map<string, { text: string, multiaddrs: Multiaddr[] }>()
+  /**
+   * node → its dialable addresses as last introduced, as text (compared to skip unchanged records),
+   * and whether they reached the peer store: every status record of the fleet passes through here,
+   * and a peer-store merge decodes, compares and re-encodes the peer, so unchanged addresses wait
+   * for the refresh.
+   */
+  readonly #addresses = new Map<string, { text: string, multiaddrs: Multiaddr[], merged: boolean }>()
   /** node → the site its record names. */
   readonly #sites = new Map<string, string>()
   #unsubscribe?: () => void
@@ -101,9 +106,12 @@ export class PeerIntroductions {
       return
     }
     this.#sites.set(record.node, record.site)
-    const changed = this.#addresses.get(record.node)?.text !== text
-    this.#addresses.set(record.node, { text, multiaddrs })
-    if (await this.#merge(record.node, multiaddrs) && changed) this.#onIntroduced?.(record.node)
+    const known = this.#addresses.get(record.node)
+    if (known?.text === text && known.merged) return
+    const entry = { text, multiaddrs, merged: false }
+    this.#addresses.set(record.node, entry)
+    entry.merged = await this.#merge(record.node, multiaddrs)
+    if (entry.merged && known?.text !== text) this.#onIntroduced?.(record.node)
   }
 
   /** Merges a known peer's addresses again (they age out of the peer store); false when none are known. */

@@ -8,9 +8,10 @@ import { silentLogger } from '../../node/log.ts'
 import { PeerIntroductions } from '../../node/mesh/peer-introductions.ts'
 import { startMeshNode } from '../helpers/mesh.ts'
 import { pollUntil } from '../helpers/poll.ts'
-import { PUBLISHED_MS, encodedRecord, testNode } from '../helpers/status-records.ts'
+import { PUBLISHED_MS, encodedRecord, statusRecord, testNode } from '../helpers/status-records.ts'
 import { tempDir } from '../helpers/temp.ts'
 import type { MeshLibp2p } from '../../node/mesh/libp2p.ts'
+import type { PeerId } from '@libp2p/interface'
 import type { TestContext } from 'node:test'
 
 const NOW = PUBLISHED_MS + 1_000
@@ -86,7 +87,7 @@ test('a record with nothing dialable, or this node\'s own record, introduces no 
   assert.deepEqual(introductions.known(), [])
 })
 
-test('an unchanged record is not announced again, but its addresses are merged again', async (t) => {
+test('an unchanged record is not announced again; a refresh merges its addresses again', async (t) => {
   const { fleet, introduced, start } = await setup(t)
   const introductions = await start()
   const node = testNode()
@@ -98,4 +99,21 @@ test('an unchanged record is not announced again, but its addresses are merged a
   assert.deepEqual(introduced, [node.id])
   assert.equal(await introductions.refresh(node.id), true)
   assert.equal(await introductions.refresh(testNode().id), false)
+})
+
+test('a record with the same addresses as the last one merges nothing: the refresh keeps them alive', async () => {
+  const merged: string[] = []
+  const self = testNode()
+  const peerStore = { merge: async (peer: PeerId) => { merged.push(peer.toString()); return undefined as never } }
+  const fleet = { onStored: () => () => {}, list: async () => [] }
+  const introductions = new PeerIntroductions({ peerId: peerIdFromString(self.id), peerStore }, fleet, silentLogger(), { localHost: LOCAL_HOST })
+  const node = testNode()
+  const record = statusRecord(node)
+  await introductions.introduce(record)
+  await introductions.introduce({ ...record, seq: 2 })
+  assert.deepEqual(merged, [node.id])
+  await introductions.introduce({ ...record, seq: 3, addresses: [...record.addresses, '/ip4/192.0.2.11/tcp/4001'] })
+  assert.equal(merged.length, 2, 'new addresses are merged')
+  assert.equal(await introductions.refresh(node.id), true)
+  assert.equal(merged.length, 3, 'the refresh merges them again')
 })
