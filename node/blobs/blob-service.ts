@@ -5,6 +5,7 @@ import { BlobDownload, DEFAULT_LAN_WAIT_MS } from './blob-download.ts'
 import { BlobHolders } from './blob-holders.ts'
 import { BLOB_PROTOCOL, BlobServer } from './blob-server.ts'
 import { TokenBucket } from './token-bucket.ts'
+import { WantAnswers } from './want-answers.ts'
 import { abortable } from '../abortable.ts'
 import type { BlobId } from '../../protocol/blob-id.ts'
 import type { Logger } from '../log.ts'
@@ -22,7 +23,7 @@ export const DEFAULT_ADVERTISE_INTERVAL_MS = 1_000
  * site-mates would look stalled and their WAN share would be fetched twice.
  */
 export const SITE_ADVERTISEMENTS_PER_SECOND = 8
-/** @default 10 s: a holder answers a new wanter at once, and repeats itself at most this often. */
+/** @default 10 s: a holder answers a new wanter soon (WantAnswers decides whether it must), and repeats itself at most this often. */
 export const DEFAULT_READVERTISE_INTERVAL_MS = 10_000
 /**
  * @default 20 s between a downloading node's mesh-wide word that it wants a blob (a third of the
@@ -91,6 +92,7 @@ export class BlobService {
   readonly #init: BlobServiceInit
   readonly #log: Logger
   readonly #holders = new BlobHolders()
+  readonly #answers: WantAnswers
   readonly #server: BlobServer
   readonly #download: TokenBucket
   readonly #wan: TokenBucket
@@ -110,6 +112,7 @@ export class BlobService {
     this.#log = components.logger.child({ module: 'blobs' })
     this.#download = new TokenBucket(init.downloadBytesPerSecond ?? Infinity)
     this.#wan = new TokenBucket(init.siteExitBytesPerSecond ?? Infinity)
+    this.#answers = new WantAnswers({ holders: this.#holders, site: components.self.site, answer: blobId => { this.#advertise(blobId) } })
     const libp2p = components.mesh.libp2p
     if (libp2p == null) throw new Error('BlobService needs a started mesh')
     this.#server = new BlobServer({
@@ -140,6 +143,7 @@ export class BlobService {
     this.#c.mesh.libp2p?.removeEventListener('peer:connect', this.#onConnect)
     this.#c.mesh.libp2p?.removeEventListener('peer:disconnect', this.#onDisconnect)
     for (const { timer } of this.#advertised.values()) clearTimeout(timer)
+    this.#answers.stop()
     await Promise.allSettled([...this.#downloads.values()].map(async d => await d.promise))
     await this.#server.stop()
   }
@@ -286,7 +290,8 @@ export class BlobService {
     const due = !known || Date.now() - (mine?.at ?? 0) > DEFAULT_READVERTISE_INTERVAL_MS
     if (have.complete || !due) return TopicValidatorResult.Accept
     const held = await this.#c.store.progress(blobId)
-    if (held !== undefined && (sameSite || held.complete)) this.#advertise(blobId)
+    if (held?.complete === true) this.#answers.want(blobId, have.site)
+    else if (held !== undefined && sameSite) this.#advertise(blobId)
     return TopicValidatorResult.Accept
   }
 
