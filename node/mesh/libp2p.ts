@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
@@ -8,8 +9,9 @@ import { mdns } from '@libp2p/mdns'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import type { GossipSub } from '@libp2p/gossipsub'
+import type { FastMsgIdFn, MsgIdFn } from '@libp2p/gossipsub/types'
 import type { Identify } from '@libp2p/identify'
-import type { Libp2p, PeerDiscovery, PrivateKey } from '@libp2p/interface'
+import type { Libp2p, PeerDiscovery, PeerId, PrivateKey } from '@libp2p/interface'
 
 /** The libp2p node patchmesh runs: TCP + noise + yamux, identify, gossipsub. */
 export type MeshLibp2p = Libp2p<{ identify: Identify, pubsub: GossipSub }>
@@ -24,6 +26,8 @@ export interface MeshLibp2pInit {
   mdns: boolean
   /** The mesh's gossip topics: a peer that sends messages their validators reject loses score on them. */
   topics: string[]
+  /** The topics whose messages are signed documents, named by their content (see contentMessageId). */
+  contentTopics: string[]
 }
 
 /** @default 1 s: our messages are small and few, so fast heartbeats cost little and cut latency. */
@@ -70,6 +74,37 @@ export function fastMessageId (message: { from?: Uint8Array, seqno?: Uint8Array 
   return `${Buffer.from(message.from ?? []).toString('base64')}:${Buffer.from(message.seqno ?? []).toString('base64')}`
 }
 
+/**
+ * Status records and admin documents carry their authors' signatures inside, and anti-entropy hands
+ * them over as the very bytes that were gossiped; on their topics a message is named by its content.
+ * A record one node learned by sync and gossips on is then the record its neighbours already saw, and
+ * goes no further: named by author and sequence number, as gossipsub does by default, it was news from
+ * a new author that crossed the whole mesh again, and while 50 nodes joined, or after a new catalog,
+ * those copies were most of the mesh's gossip. Blob advertisements speak for their author (what it
+ * holds), so identical bytes from two holders are two messages and keep the author's name.
+ */
+export function contentMessageId (topic: string, data: Uint8Array): Uint8Array {
+  return createHash('sha256').update(topic).update(data).digest()
+}
+
+/** The message id of a message named by its author: its author's peer id and sequence number. */
+function authorMessageId (from: PeerId, seqno: bigint): Uint8Array {
+  const sequence = Buffer.alloc(8)
+  sequence.writeBigUInt64BE(seqno)
+  return Buffer.concat([from.toMultihash().bytes, sequence])
+}
+
+/** gossipsub's two names for a message: by content on `contentTopics`, by author and sequence number elsewhere. */
+export function messageNaming (contentTopics: string[]): { fastMsgIdFn: FastMsgIdFn, msgIdFn: MsgIdFn } {
+  const byContent = new Set(contentTopics)
+  return {
+    // Both names of a content topic's message come from its bytes: the fast one is looked up before
+    // the signature is checked, so it must be one that a forger cannot give to different bytes.
+    fastMsgIdFn: message => byContent.has(message.topic) ? Buffer.from(contentMessageId(message.topic, message.data ?? new Uint8Array(0))).toString('base64') : fastMessageId(message),
+    msgIdFn: message => byContent.has(message.topic) || message.type !== 'signed' ? contentMessageId(message.topic, message.data) : authorMessageId(message.from, message.sequenceNumber)
+  }
+}
+
 /** Creates (not starts) the libp2p node with the DESIGN stack. */
 export async function createMeshLibp2p (init: MeshLibp2pInit): Promise<MeshLibp2p> {
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
@@ -90,7 +125,9 @@ export async function createMeshLibp2p (init: MeshLibp2pInit): Promise<MeshLibp2
         allowPublishToZeroTopicPeers: true,
         heartbeatInterval: GOSSIP_HEARTBEAT_INTERVAL_MS,
         gossipFactor: GOSSIP_FACTOR,
-        fastMsgIdFn: fastMessageId,
+        ...messageNaming(init.contentTopics),
+        // A sync-learned record this node already passed on is a duplicate publish, not an error.
+        ignoreDuplicatePublishError: true,
         // gossipsub scores down every peer beyond 10 from one IP address, and past 11 stops gossiping
         // with them: a branch office behind one NAT address would be cut off. Our records are signed
         // end to end, so many peers on one address are no sybil risk to what we hold.

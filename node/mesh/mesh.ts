@@ -21,6 +21,8 @@ import type { PeerId } from '@libp2p/interface'
  */
 export type MeshTopic = 'status' | 'admin' | 'blobs' | 'site-blobs'
 const MESH_TOPICS: readonly MeshTopic[] = ['status', 'admin', 'blobs', 'site-blobs']
+/** The topics that carry documents signed inside by their authors, which sync also hands over. */
+const CONTENT_TOPICS: readonly MeshTopic[] = ['status', 'admin']
 
 /** The name of one of a mesh's gossip topics; `site` names the site of a per-site topic. */
 export function meshTopic (mesh: string, topic: MeshTopic, site = ''): string {
@@ -100,7 +102,8 @@ export class Mesh {
     if (this.#libp2p != null) return
     const { identity, listen, bootstrap, name, fleet } = this.#init
     const topics = MESH_TOPICS.map(topic => this.#topicName(topic))
-    const libp2p = this.#libp2p = await createMeshLibp2p({ privateKey: identity.privateKey, listen, bootstrap, mdns: this.#init.mdns ?? true, topics })
+    const contentTopics = CONTENT_TOPICS.map(topic => this.#topicName(topic))
+    const libp2p = this.#libp2p = await createMeshLibp2p({ privateKey: identity.privateKey, listen, bootstrap, mdns: this.#init.mdns ?? true, topics, contentTopics })
     const topic = statusTopic(name)
     this.join('status', async (bytes, _author, relay) => await this.#validate(bytes, relay, 'gossip'))
     const more = this.#init.moreRecords
