@@ -25,11 +25,22 @@ export class TestbedCommandError extends Error {
   }
 }
 
+/**
+ * Where a program is: on the PATH, else in the sbin folders, where Debian puts tc (a root login has
+ * them on its PATH; `sudo`, cron or `env -i` may not). undefined when it is nowhere.
+ */
+async function locate (name: string): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin'])) {
+    if (dir !== '' && await access(join(dir, name), constants.X_OK).then(() => true, () => false)) return join(dir, name)
+  }
+  return undefined
+}
+
 /** Runs a program to completion and returns its stdout; throws TestbedCommandError on failure. */
 export async function run (file: string, args: string[], signal?: AbortSignal): Promise<string> {
   const timeout = AbortSignal.timeout(DEFAULT_COMMAND_TIMEOUT_MS)
   try {
-    const { stdout } = await execFile$(file, args, { signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]), maxBuffer: 16 * 1024 * 1024 })
+    const { stdout } = await execFile$(file.includes('/') ? file : await locate(file) ?? file, args, { signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]), maxBuffer: 16 * 1024 * 1024 })
     return stdout
   } catch (err) {
     const e = err as Error & { stderr?: string }
@@ -118,16 +129,10 @@ export async function testbedUnsupported (): Promise<string | undefined> {
   return undefined
 }
 
-/** The programs among `names` that are not on the PATH (or not executable). */
+/** The programs among `names` that run() cannot find (see locate). */
 export async function missingPrograms (names: string[]): Promise<string[]> {
-  const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin'])
-  const found = await Promise.all(names.map(async name => {
-    for (const dir of dirs) {
-      if (dir !== '' && await access(join(dir, name), constants.X_OK).then(() => true, () => false)) return true
-    }
-    return false
-  }))
-  return names.filter((_, i) => found[i] !== true)
+  const found = await Promise.all(names.map(locate))
+  return names.filter((_, i) => found[i] === undefined)
 }
 
 /** @default 10 s for a server to start listening: past that it failed to start. */
