@@ -25,11 +25,20 @@ export class TestbedCommandError extends Error {
   }
 }
 
+/** Each program's place, looked up once: a testbed runs ip and tc hundreds of times. */
+const located = new Map<string, Promise<string | undefined>>()
+
 /**
  * Where a program is: on the PATH, else in the sbin folders, where Debian puts tc (a root login has
  * them on its PATH; `sudo`, cron or `env -i` may not). undefined when it is nowhere.
  */
 async function locate (name: string): Promise<string | undefined> {
+  let place = located.get(name)
+  if (place == null) located.set(name, place = search(name))
+  return await place
+}
+
+async function search (name: string): Promise<string | undefined> {
   for (const dir of (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin'])) {
     if (dir !== '' && await access(join(dir, name), constants.X_OK).then(() => true, () => false)) return join(dir, name)
   }
