@@ -27,11 +27,11 @@ interface Pending {
 }
 
 /**
- * Answers the mesh's wants for blobs this node holds whole. Every answer is gossiped to every node,
- * so when each of 40 holders answered each of 50 wanters, the answers alone were some 100,000
- * gossip copies and held a 50-node mesh on two cores busy for a minute. Instead each holder waits a
- * random moment and stays quiet when enough others answered since the want arrived (the
- * suppression of SRM and mDNS); a wanter in this node's own site still hears of a copy in its site.
+ * Answers the mesh's wants for blobs this node holds whole. Every answer is gossiped to every node
+ * (about 250 sends at 50 nodes), and every holder answered every wanter: in a slow 50-node catalog
+ * round the blob topic carried over 100,000 gossip copies. Instead each holder waits a random moment
+ * and stays quiet when enough others answered since the want arrived (the suppression of SRM and
+ * mDNS); a wanter in this node's own site still hears of a copy in its site.
  */
 export class WantAnswers {
   readonly #init: WantAnswersInit

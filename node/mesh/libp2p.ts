@@ -65,12 +65,12 @@ export const INVALID_MESSAGE_SCORE = createTopicScoreParams({
  * gossipsub verifies a message's signature before it looks the message up among those it has seen,
  * unless a fast id names it first; every message reaches a node from each of its mesh peers, so
  * without one a node verifies every message about as many times as it has mesh peers — in a busy
- * download that was most of a node's CPU. The id is the author and sequence number, exactly what
- * the message id (StrictSign) is made of, so two messages share it only if one of them is forged;
+ * download that was most of a node's CPU. On the author-named topics the fast id is the author and
+ * sequence number, what authorMessageId is made of, so two messages share it only if one is forged;
  * gossipsub caches a fast id only after the signature checked out, so a forgery cannot shadow the
  * real message.
  */
-export function fastMessageId (message: { from?: Uint8Array, seqno?: Uint8Array }): string {
+function authorFastMessageId (message: { from?: Uint8Array, seqno?: Uint8Array }): string {
   return `${Buffer.from(message.from ?? []).toString('base64')}:${Buffer.from(message.seqno ?? []).toString('base64')}`
 }
 
@@ -100,7 +100,7 @@ export function messageNaming (contentTopics: string[]): { fastMsgIdFn: FastMsgI
   return {
     // Both names of a content topic's message come from its bytes: the fast one is looked up before
     // the signature is checked, so it must be one that a forger cannot give to different bytes.
-    fastMsgIdFn: message => byContent.has(message.topic) ? Buffer.from(contentMessageId(message.topic, message.data ?? new Uint8Array(0))).toString('base64') : fastMessageId(message),
+    fastMsgIdFn: message => byContent.has(message.topic) ? Buffer.from(contentMessageId(message.topic, message.data ?? new Uint8Array(0))).toString('base64') : authorFastMessageId(message),
     msgIdFn: message => byContent.has(message.topic) || message.type !== 'signed' ? contentMessageId(message.topic, message.data) : authorMessageId(message.from, message.sequenceNumber)
   }
 }
