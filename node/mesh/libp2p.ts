@@ -44,6 +44,20 @@ export const GOSSIP_FACTOR = 1
  * one NAT address, or a test bed on one machine, reaches a well-known peer from one address.
  */
 export const INBOUND_CONNECTIONS_PER_SECOND_PER_HOST = 50
+/**
+ * @default 60 s between libp2p's liveness pings of a connection (its own default is 10 s). Each ping
+ * opens a stream and negotiates the ping protocol: about 80 bytes a second per connection, which
+ * was most of an idle node's traffic. A peer that vanished without closing its connection is still
+ * found within a couple of minutes, and gossip, sync and the other peers cover for it meanwhile.
+ */
+export const CONNECTION_PING_INTERVAL_MS = 60_000
+/**
+ * @default 30 s that a liveness ping may take before libp2p closes the connection (its adaptive
+ * timeout starts from 5 s). A node busy for a few seconds — a rescan, a burst of gossip, a machine
+ * shared with other work — is alive; closing its connections only made every peer dial it again,
+ * and a handshake costs more than the ping it replaced.
+ */
+export const CONNECTION_PING_TIMEOUT_MS = 30_000
 
 /**
  * Score on our topics counts only invalid messages (validators' Reject): a forged or malformed
@@ -118,6 +132,7 @@ export async function createMeshLibp2p (init: MeshLibp2pInit): Promise<MeshLibp2
     streamMuxers: [yamux()],
     peerDiscovery,
     connectionManager: { inboundConnectionThreshold: INBOUND_CONNECTIONS_PER_SECOND_PER_HOST },
+    connectionMonitor: { pingInterval: CONNECTION_PING_INTERVAL_MS, pingTimeout: { minTimeout: CONNECTION_PING_TIMEOUT_MS } },
     services: {
       identify: identify(),
       pubsub: gossipsub({
