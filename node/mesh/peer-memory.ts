@@ -3,10 +3,12 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { sublevel } from '../db/database.ts'
 import { randomSample } from '../random.ts'
 import { PeerIntroductions } from './peer-introductions.ts'
+import { peersToTrim } from './peer-trim.ts'
 import type { NodeDatabase, Sublevel } from '../db/database.ts'
 import type { FleetStore } from '../fleet/fleet-store.ts'
 import type { Logger } from '../log.ts'
 import type { MeshLibp2p } from './libp2p.ts'
+import type { ConnectedPeer, TrimLimits } from './peer-trim.ts'
 import type { Connection, PeerInfo } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -42,7 +44,7 @@ export const DEFAULT_INTRODUCTION_SETTLE_MS = 1_000
 /** @default 1,000 peers known from mDNS or the database at most; past that the oldest is forgotten. */
 export const DEFAULT_MAX_OTHER_PEERS = 1_000
 
-export interface PeerMemoryInit {
+export interface PeerMemoryInit extends TrimLimits {
   /** The fleet view: its records introduce the peers to dial (none but mDNS and remembered ones without it). */
   fleet?: Pick<FleetStore, 'onStored' | 'list'>
   /** Connected peers the node keeps at least. @default DEFAULT_TARGET_PEERS */
@@ -72,7 +74,7 @@ export interface PeerMemoryInit {
 }
 
 /** What PeerMemory uses of the libp2p node. */
-export type PeerMemoryLibp2p = Pick<MeshLibp2p, 'peerId' | 'peerStore' | 'status' | 'getPeers' | 'getConnections' | 'dial' | 'addEventListener' | 'removeEventListener'>
+export type PeerMemoryLibp2p = Pick<MeshLibp2p, 'peerId' | 'peerStore' | 'status' | 'getPeers' | 'getConnections' | 'dial' | 'hangUp' | 'addEventListener' | 'removeEventListener'>
 
 interface RememberedPeer {
   addrs: string[]
@@ -107,6 +109,7 @@ export class PeerMemory {
   readonly #introductionSettleMs: number
   readonly #random: () => number
   readonly #now: () => number
+  readonly #trimLimits: TrimLimits
   /** Peers from mDNS and the database, with their addresses; insertion order is age order. */
   readonly #others = new Map<string, Multiaddr[]>()
   readonly #dialling = new Set<string>()
@@ -136,6 +139,7 @@ export class PeerMemory {
     this.#introductionSettleMs = init.introductionSettleMs ?? DEFAULT_INTRODUCTION_SETTLE_MS
     this.#random = init.random ?? Math.random
     this.#now = init.now ?? Date.now
+    this.#trimLimits = { maxPeers: init.maxPeers, trimmedPeers: init.trimmedPeers, graceMs: init.graceMs }
     if (init.fleet != null) {
       this.#introductions = new PeerIntroductions(libp2p, init.fleet, logger, { localHost: init.localHost, onIntroduced: () => { this.#checkWhenSettled() } })
     }
@@ -173,12 +177,16 @@ export class PeerMemory {
     return this.#dialling.size
   }
 
-  /** Dials known peers, a few at a time, while the node has fewer connected peers than its target. */
+  /**
+   * Dials known peers, a few at a time, while the node has fewer connected peers than its target;
+   * closes some while it has more than its ceiling (see peersToTrim).
+   */
   async check (): Promise<void> {
     this.#checkQueued = false
     const stopping = this.#stopping
     if (stopping == null || this.#libp2p.status !== 'started') return
     const connected = new Set(this.#libp2p.getPeers().map(peer => peer.toString()))
+    this.#trim()
     const self = this.#libp2p.peerId.toString()
     const now = this.#now()
     const candidates = [...new Set([...(this.#introductions?.known() ?? []), ...this.#others.keys()])]
@@ -193,6 +201,33 @@ export class PeerMemory {
     const general = Math.max(0, this.#targetPeers - connected.size - this.#dialling.size - mates.length)
     const rest = randomSample(candidates.filter(id => !mates.includes(id)), Math.min(slots - mates.length, general), this.#random)
     for (const id of [...mates, ...rest]) void this.#dial(id, stopping.signal)
+  }
+
+  /**
+   * Closes the connections peersToTrim picks. Kept: the oldest sitePeers site-mates (the site topic
+   * reaches only connected site-mates), and peers with one of our own protocols' streams open (a
+   * chunk transfer or a sync round in the middle). Gossip-mesh peers are not spared: at a
+   * well-known node they are most of its peers, and gossipsub grafts a replacement within a heartbeat.
+   */
+  #trim (): void {
+    const byPeer = new Map<string, ConnectedPeer>()
+    for (const connection of this.#libp2p.getConnections()) {
+      const id = connection.remotePeer.toString()
+      const busy = connection.streams.some(stream => stream.protocol?.startsWith('/patchmesh/') ?? true)
+      const seen = byPeer.get(id)
+      byPeer.set(id, {
+        id,
+        openedAt: Math.min(seen?.openedAt ?? Infinity, connection.timeline.open),
+        inbound: (seen?.inbound ?? true) && connection.direction === 'inbound',
+        kept: (seen?.kept ?? false) || busy
+      })
+    }
+    const siteMates = this.#site === '' ? [] : [...byPeer.values()].filter(peer => this.#introductions?.siteOf(peer.id) === this.#site).sort((a, b) => a.openedAt - b.openedAt).slice(0, this.#sitePeers)
+    for (const peer of byPeer.values()) peer.kept ||= siteMates.includes(peer)
+    for (const id of peersToTrim([...byPeer.values()], this.#now(), this.#trimLimits, this.#random)) {
+      this.#log.debug({ peer: id, connected: byPeer.size }, 'closing connection: over the peer ceiling')
+      this.#libp2p.hangUp(peerIdFromString(id)).catch(err => this.#log.debug({ err, peer: id }, 'closing connection failed'))
+    }
   }
 
   /** Runs one check soon, once however many events ask for it. */

@@ -26,14 +26,26 @@ class StubLibp2p extends EventTarget {
   readonly connected = new Set<string>()
   readonly pending: PendingDial[] = []
   dials = 0
-  readonly peerStore = { merge: async () => {} }
+  merges = 0
+  readonly peerStore = { merge: async () => { this.merges++ } }
+  /** What getConnections says of a connected peer; one without an entry has an old inbound connection with no streams. */
+  readonly connections = new Map<string, { direction?: 'inbound' | 'outbound', open?: number, protocols?: Array<string | undefined> }>()
+  readonly hungUp: string[] = []
 
   getPeers (): PeerId[] {
     return [...this.connected].map(id => peerIdFromString(id))
   }
 
-  getConnections (): [] {
-    return []
+  getConnections (): unknown[] {
+    return [...this.connected].map(id => {
+      const { direction = 'inbound', open = 0, protocols = [] } = this.connections.get(id) ?? {}
+      return { remotePeer: peerIdFromString(id), direction, timeline: { open }, streams: protocols.map(protocol => ({ protocol })) }
+    })
+  }
+
+  async hangUp (peer: PeerId): Promise<void> {
+    this.hungUp.push(peer.toString())
+    this.connected.delete(peer.toString())
   }
 
   async dial (peer: PeerId, options: { signal: AbortSignal }): Promise<void> {
@@ -146,4 +158,36 @@ test('stop cancels the dials in flight', async (t) => {
   const signals = libp2p.pending.map(d => d.signal)
   peers.stop()
   assert.ok(signals.every(s => s.aborted))
+})
+
+test('over its ceiling, a node closes connections down to trimmedPeers: inbound ones first, never site-mates, new connections or peers in an exchange', async (t) => {
+  const now = 1_000_000
+  const libp2p = new StubLibp2p()
+  libp2p.status = 'starting'
+  const db = await openDatabase(await tempDir(t))
+  const nodes = Array.from({ length: 12 }, () => testNode())
+  const entries: FleetEntry[] = nodes.map((node, i) => ({ record: statusRecord(node, { site: i < 2 ? 'b1' : 'hq', addresses: [`/ip4/192.0.2.${i + 1}/tcp/4001`] }), receivedAt: '', stale: false }))
+  const fleet = { onStored: () => () => {}, list: async () => entries }
+  for (const node of nodes) libp2p.connected.add(node.id)
+  const ids = nodes.map(n => n.id)
+  libp2p.connections.set(ids[2] as string, { protocols: ['/patchmesh/blob/1.0.0'] })
+  libp2p.connections.set(ids[3] as string, { open: now - 1_000 })
+  libp2p.connections.set(ids[4] as string, { direction: 'outbound' })
+  libp2p.connections.set(ids[5] as string, { direction: 'outbound' })
+  const peers = new PeerMemory(libp2p as unknown as PeerMemoryLibp2p, db, silentLogger(), {
+    fleet, site: 'b1', sitePeers: 3, targetPeers: 4, maxPeers: 8, trimmedPeers: 5, graceMs: 60_000, checkIntervalMs: 3_600_000, now: () => now
+  })
+  t.after(async () => { peers.stop(); await db.close() })
+  peers.start()
+  // The sites come from the fleet view's records: check once every record was introduced.
+  await pollUntil(() => libp2p.merges === nodes.length ? true : undefined, 'every record introduced')
+  libp2p.status = 'started'
+  await peers.check()
+  assert.deepEqual(libp2p.hungUp.slice(0, 6).toSorted(), ids.slice(6).toSorted(), 'the old inbound connections go first')
+  assert.equal(libp2p.hungUp.length, 7, 'and one outbound, to come down to 5')
+  assert.ok(ids.slice(4, 6).includes(libp2p.hungUp[6] as string))
+  libp2p.connected.add(ids[6] as string)
+  await peers.check()
+  assert.equal(libp2p.hungUp.length, 7, 'at 6 peers, under the ceiling of 8, nothing more is closed')
+  assert.equal(libp2p.dials, 0)
 })
