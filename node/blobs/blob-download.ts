@@ -129,7 +129,8 @@ export class BlobDownload {
   async run (): Promise<DownloadProgress> {
     const { blobId, signal } = this.#o
     const unsubscribe = this.#c.holders.onChange(id => { if (id === blobId) this.#news.ring() })
-    this.#startedAt = Date.now()
+    // A hinted download's stall is counted from its start: nothing in flight at the first look is not yet a stall.
+    this.#startedAt = this.#advertisedAt = Date.now()
     try {
       this.#advertise()
       await this.#ensureIndex()
