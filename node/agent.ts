@@ -148,7 +148,9 @@ export class PatchmeshNode {
       }))
 
       const blobStore = await BlobStore.open(db, dataDir)
-      const blobs = new BlobService({ store: exchangeView(blobStore), mesh, self: { id: identity.id, site }, logger, siteOf: async peer => (await fleet.get(peer))?.record.site }, this.#init.blobs)
+      const blobs = new BlobService({ store: exchangeView(blobStore), mesh, self: { id: identity.id, site }, logger, siteOf: async peer => (await fleet.get(peer))?.record.site,
+        members: async () => (await fleet.list({ now: Date.now() })).map(({ record }) => ({ id: record.node, site: record.site }))
+      }, this.#init.blobs)
       await blobs.start()
       this.#stops.push(() => blobs.stop())
 

@@ -11,6 +11,7 @@ import type { BlobId } from '../../protocol/blob-id.ts'
 import type { Logger } from '../log.ts'
 import type { Mesh } from '../mesh/mesh.ts'
 import type { DownloadProgress, DownloadStore } from './blob-download.ts'
+import type { FleetMember } from './want-answers.ts'
 import type { BlobServerInit, ChunkSource, UploadCounters } from './blob-server.ts'
 import type { PeerId } from '@libp2p/interface'
 
@@ -54,6 +55,8 @@ export interface BlobServiceComponents {
   logger: Logger
   /** A peer's site from the fleet view, for a holder known before it advertised (a hinted one). */
   siteOf?: (peer: string) => Promise<string | undefined>
+  /** The fleet's computers with their sites, among which a holder ranks itself to answer a want (WantAnswers); none: it answers first. */
+  members?: () => Promise<FleetMember[]>
 }
 
 export interface FetchOptions {
@@ -112,7 +115,7 @@ export class BlobService {
     this.#log = components.logger.child({ module: 'blobs' })
     this.#download = new TokenBucket(init.downloadBytesPerSecond ?? Infinity)
     this.#wan = new TokenBucket(init.siteExitBytesPerSecond ?? Infinity)
-    this.#answers = new WantAnswers({ holders: this.#holders, site: components.self.site, answer: blobId => { this.#advertise(blobId) } })
+    this.#answers = new WantAnswers({ holders: this.#holders, self: components.self, members: components.members ?? (async () => []), answer: blobId => { this.#advertise(blobId) } })
     const libp2p = components.mesh.libp2p
     if (libp2p == null) throw new Error('BlobService needs a started mesh')
     this.#server = new BlobServer({
@@ -290,7 +293,7 @@ export class BlobService {
     const due = !known || Date.now() - (mine?.at ?? 0) > DEFAULT_READVERTISE_INTERVAL_MS
     if (have.complete || !due) return TopicValidatorResult.Accept
     const held = await this.#c.store.progress(blobId)
-    if (held?.complete === true) this.#answers.want(blobId, have.site)
+    if (held?.complete === true) this.#answers.want(blobId, { id: peer, site: have.site })
     else if (held !== undefined && sameSite) this.#advertise(blobId)
     return TopicValidatorResult.Accept
   }
