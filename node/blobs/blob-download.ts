@@ -167,18 +167,19 @@ export class BlobDownload {
     const { blobId, digest, signal } = this.#o
     const hint = this.#o.hint
     if (hint != null && await this.#c.store.chunkCount(blobId) == null) {
-      if (await this.#indexFrom(hint.peer)) {
-        // It served the index, so it stands as a holder of every chunk (an answer "not held" corrects that).
+      const outcome = await this.#indexFrom(hint.peer)
+      // It served the index, or was only busy or slow: it stands as a holder of every chunk, asked again
+      // once it cooled down, beside whoever answers the mesh (an answer "not held" corrects that).
+      if (outcome !== 'not-held') {
         const chunkCount = await this.#c.store.chunkCount(blobId) ?? 0
         this.#c.holders.advertise(blobId, hint.peer, { digest, chunkCount, complete: true, wants: false, site: hint.site, haveMap: fullHaveMap(chunkCount) })
-      } else {
-        this.#quiet = false
       }
+      if (outcome !== 'ok') this.#quiet = false
     }
     while (await this.#c.store.chunkCount(blobId) == null) {
       // Only holders that have the index: one that merely wants the blob advertises no chunk count, and may not even be reachable.
       for (const holder of this.#usable().filter(h => h.complete || h.haveMap.byteLength > 0)) {
-        if (await this.#indexFrom(holder.peer)) break
+        if (await this.#indexFrom(holder.peer) === 'ok') break
       }
       if (await this.#c.store.chunkCount(blobId) != null) break
       signal.throwIfAborted()
@@ -188,19 +189,28 @@ export class BlobDownload {
     this.#chunkCount = await this.#c.store.chunkCount(blobId) ?? 0
   }
 
-  /** Asks one peer for the chunk index and begins the blob with it; false when the peer failed or its index did not match. */
-  async #indexFrom (peer: string): Promise<boolean> {
+  /**
+   * Asks one peer for the chunk index and begins the blob with it: 'ok'; 'not-held' when the peer
+   * lacks the blob or served an index that did not match; 'failed' when it was busy, stalled or gone,
+   * and cools down like a peer that failed a chunk, or every round would wait on it first again.
+   */
+  async #indexFrom (peer: string): Promise<'ok' | 'not-held' | 'failed'> {
     const { blobId, digest, indexId } = this.#o
-    // A holder that stalled or failed cools down like one that failed a chunk, or every round would wait on it first again.
     const answer = await this.#ask(peer, { kind: 'index', digest, chunk: 0 }).catch(err => { this.#failed(peer, err) })
-    if (answer?.status !== 'ok') return false
+    if (answer == null) return 'failed'
+    if (answer.status === 'not-held') return 'not-held'
+    if (answer.status !== 'ok') {
+      if (answer.status === 'busy') this.#sessions.busy(peer)
+      else this.#sessions.cool(peer)
+      return 'failed'
+    }
     try {
       await this.#c.store.begin(blobId, answer.payload, indexId)
       this.#log.debug({ peer, afterMs: Date.now() - this.#startedAt, holders: this.#c.holders.of(blobId).length }, 'chunk index received')
-      return true
+      return 'ok'
     } catch (err) {
       this.#drop(peer, `chunk index does not match ${indexId}: ${(err as Error).message}`)
-      return false
+      return 'not-held'
     }
   }
 
