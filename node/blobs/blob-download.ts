@@ -164,18 +164,13 @@ export class BlobDownload {
   }
 
   async #ensureIndex (): Promise<void> {
-    const { blobId, digest, signal } = this.#o
+    const { blobId, signal } = this.#o
     const hint = this.#o.hint
-    if (hint != null && await this.#c.store.chunkCount(blobId) == null) {
-      const outcome = await this.#indexFrom(hint.peer)
-      // It served the index, or was only busy or slow: it stands as a holder of every chunk, asked again
-      // once it cooled down, beside whoever answers the mesh (an answer "not held" corrects that).
-      if (outcome !== 'not-held') {
-        const chunkCount = await this.#c.store.chunkCount(blobId) ?? 0
-        this.#c.holders.advertise(blobId, hint.peer, { digest, chunkCount, complete: true, wants: false, site: hint.site, haveMap: fullHaveMap(chunkCount) })
-      }
-      if (outcome !== 'ok') this.#quiet = false
-    }
+    const hinted = hint != null && await this.#c.store.chunkCount(blobId) == null ? await this.#indexFrom(hint.peer) : undefined
+    if (hinted !== undefined && hinted !== 'ok') this.#quiet = false
+    // It served the index, or was only busy or slow: it stands as a holder of every chunk, asked again
+    // once it cooled down, beside whoever answers the mesh (an answer "not held" corrects that).
+    if (hint != null && (hinted === 'ok' || hinted === 'failed')) this.#standHint(hint, await this.#c.store.chunkCount(blobId) ?? 0)
     while (await this.#c.store.chunkCount(blobId) == null) {
       // Only holders that have the index: one that merely wants the blob advertises no chunk count, and may not even be reachable.
       for (const holder of this.#usable().filter(h => h.complete || h.haveMap.byteLength > 0)) {
@@ -187,6 +182,12 @@ export class BlobDownload {
       await this.#news.wait(IDLE_TICK_MS * 4, this.#o.signal)
     }
     this.#chunkCount = await this.#c.store.chunkCount(blobId) ?? 0
+    // A hint that failed stood without a chunk count; now that it is known, its map covers every chunk.
+    if (hint != null && hinted === 'failed') this.#standHint(hint, this.#chunkCount)
+  }
+
+  #standHint (hint: { peer: string, site: string }, chunkCount: number): void {
+    this.#c.holders.advertise(this.#o.blobId, hint.peer, { digest: this.#o.digest, chunkCount, complete: true, wants: false, site: hint.site, haveMap: fullHaveMap(chunkCount) })
   }
 
   /**
