@@ -35,6 +35,7 @@ import { DEFAULT_INVENTORY_DEBOUNCE_MS, ScanSchedule } from './scan/schedule.ts'
 import { debounce } from './schedule.ts'
 import { AGENT_VERSION } from './version.ts'
 import type { UnlockedKey } from '../admin/keys.ts'
+import type { BeforeRelay } from './admin-docs/admin-sync.ts'
 import type { BlobServiceInit } from './blobs/blob-service.ts'
 import type { NodeDatabase } from './db/database.ts'
 import type { InventorySourceOptions } from './inventory/select.ts'
@@ -117,6 +118,10 @@ export class PatchmeshNode {
       const site = this.#init.site ?? ''
       let distribution: CatalogDistribution | undefined
       let upkeep: BlobUpkeep | undefined
+      // Whoever hears of a catalog from this node asks this node for it first: the news waits for the catalog.
+      const beforeRelay: BeforeRelay = async outcome => {
+        if (outcome.kind === 'catalog-announcement' && outcome.name != null && outcome.version != null) await distribution?.blobHeld(outcome.name, outcome.version)
+      }
       const admin = new AdminDocuments({
         db,
         mesh: meshConfig.file,
@@ -139,13 +144,11 @@ export class PatchmeshNode {
         bootstrap: [...meshConfig.bootstrap, ...(this.#init.bootstrap ?? [])],
         mdns: this.#init.mdns,
         sync: { intervalMs: this.#init.syncIntervalMs },
-        moreRecords: adminSyncRecords(admin, async bytes => { await mesh.publish('admin', bytes) })
+        moreRecords: adminSyncRecords(admin, async bytes => { await mesh.publish('admin', bytes) }, beforeRelay)
       })
       await mesh.start()
       this.#stops.push(() => mesh.stop())
-      mesh.join('admin', adminGossipValidator(admin, async outcome => {
-        if (outcome.kind === 'catalog-announcement' && outcome.name != null && outcome.version != null) await distribution?.blobHeld(outcome.name, outcome.version)
-      }))
+      mesh.join('admin', adminGossipValidator(admin, beforeRelay))
 
       const blobStore = await BlobStore.open(db, dataDir)
       const blobs = new BlobService({ store: exchangeView(blobStore), mesh, self: { id: identity.id, site }, logger, siteOf: async peer => (await fleet.get(peer))?.record.site,

@@ -77,6 +77,8 @@ export interface DownloadOptions {
   wanSettleMs?: number
   /** @default DEFAULT_DIAL_GRACE_MS */
   dialGraceMs?: number
+  /** @default DEFAULT_READVERTISE_IDLE_MS */
+  readvertiseIdleMs?: number
   /**
    * A peer said to hold the whole blob, with its site: asked for the chunk index before anyone else.
    * While it serves, the download says nothing to the mesh, neither that it wants the blob nor that it
@@ -145,7 +147,7 @@ export class BlobDownload {
         this.#schedule()
         // Idle and knowing no holder: say again to the whole mesh that we want it. Idle while waiting
         // for a site-mate's LAN copy needs no such word (a site full of waiting nodes would flood the mesh).
-        if (this.#inFlight.size === 0 && Date.now() - this.#advertisedAt > DEFAULT_READVERTISE_IDLE_MS) {
+        if (this.#inFlight.size === 0 && this.#idle()) {
           this.#quiet = false
           this.#advertise(this.#usable().length === 0)
         }
@@ -167,7 +169,6 @@ export class BlobDownload {
     const { blobId, signal } = this.#o
     const hint = this.#o.hint
     const hinted = hint != null && await this.#c.store.chunkCount(blobId) == null ? await this.#indexFrom(hint.peer) : undefined
-    if (hinted !== undefined && hinted !== 'ok') this.#quiet = false
     // It served the index, or was only busy or slow: it stands as a holder of every chunk, asked again
     // once it cooled down, beside whoever answers the mesh (an answer "not held" corrects that).
     if (hint != null && (hinted === 'ok' || hinted === 'failed')) this.#standHint(hint, await this.#c.store.chunkCount(blobId) ?? 0)
@@ -178,7 +179,7 @@ export class BlobDownload {
       }
       if (await this.#c.store.chunkCount(blobId) != null) break
       signal.throwIfAborted()
-      if (Date.now() - this.#advertisedAt > DEFAULT_READVERTISE_IDLE_MS) this.#advertise(true)
+      if (this.#idle()) this.#advertise(true)
       await this.#news.wait(IDLE_TICK_MS * 4, this.#o.signal)
     }
     this.#chunkCount = await this.#c.store.chunkCount(blobId) ?? 0
@@ -199,6 +200,10 @@ export class BlobDownload {
     const { blobId, digest, indexId } = this.#o
     const answer = await this.#ask(peer, { kind: 'index', digest, chunk: 0 }).catch(err => { this.#failed(peer, err) })
     if (answer == null) return 'failed'
+    if (answer.status !== 'ok') {
+      this.#log.debug({ peer, status: answer.status, afterMs: Date.now() - this.#startedAt }, 'chunk index not served')
+      this.#hintFailed(peer)
+    }
     if (answer.status === 'not-held') return 'not-held'
     if (answer.status !== 'ok') {
       if (answer.status === 'busy') this.#sessions.busy(peer)
@@ -281,6 +286,7 @@ export class BlobDownload {
   }
 
   async #received (holder: Holder, chunk: number, answer: BlobAnswer, sameSite: boolean): Promise<void> {
+    if (answer.status !== 'ok') this.#hintFailed(holder.peer)
     if (answer.status === 'not-held') {
       this.#c.holders.notHeld(this.#o.blobId, holder.peer, chunk)
       return
@@ -324,12 +330,30 @@ export class BlobDownload {
     if (this.#o.signal.aborted) return
     this.#log.debug({ err, peer }, 'chunk request failed; trying other holders')
     this.#sessions.failed(peer)
+    this.#hintFailed(peer)
+  }
+
+  /**
+   * The hinted holder did not serve: the word goes out now, not after the idle wait. The hint came
+   * with the news, often from a peer that was still fetching the blob itself (anti-entropy hands the
+   * news over at once, and such a peer serves the chunk index before it holds every chunk).
+   */
+  #hintFailed (peer: string): void {
+    if (!this.#quiet || peer !== this.#o.hint?.peer) return
+    this.#quiet = false
+    this.#advertise(true)
   }
 
   #drop (peer: string, reason: string): void {
+    this.#hintFailed(peer)
     if (!this.#sessions.drop(peer)) return
     this.#log.warn({ peer, reason }, 'peer dropped for this blob')
     this.#c.penalise(peer, reason)
+  }
+
+  /** Nothing said to the mesh for a while: time to say again that we want the blob. */
+  #idle (): boolean {
+    return Date.now() - this.#advertisedAt > (this.#o.readvertiseIdleMs ?? DEFAULT_READVERTISE_IDLE_MS)
   }
 
   #advertise (urgent = false): void {

@@ -46,6 +46,8 @@ export interface BlobServiceInit extends BlobServerInit {
   downloadBytesPerSecond?: number
   /** @default DEFAULT_LAN_WAIT_MS (blob-download.ts) */
   lanWaitMs?: number
+  /** How long a download that heard nothing waits before it says again that it wants the blob. @default DEFAULT_READVERTISE_IDLE_MS (blob-download.ts) */
+  readvertiseIdleMs?: number
 }
 
 export interface BlobServiceComponents {
@@ -178,6 +180,7 @@ export class BlobService {
         indexId,
         signal: this.#stopped.signal,
         lanWaitMs: this.#init.lanWaitMs,
+        readvertiseIdleMs: this.#init.readvertiseIdleMs,
         hint,
         onProgress: progress => { this.#received.set(blobId, progress) }
       })

@@ -4,7 +4,7 @@ import { awaitBlobGossip, connectAll, readBlob, startBlobNode } from '../helpers
 import { sampleBlob } from '../helpers/blobs.ts'
 import type { TestContext } from 'node:test'
 import type { MeshTopic } from '../../node/mesh/mesh.ts'
-import type { TestBlobNode } from '../helpers/blob-mesh.ts'
+import type { BlobNodeOptions, TestBlobNode } from '../helpers/blob-mesh.ts'
 import type { SampleBlob } from '../helpers/blobs.ts'
 
 const DEADLINE_MS = 30_000
@@ -21,10 +21,10 @@ function publishedTopics (node: TestBlobNode): MeshTopic[] {
 }
 
 /** A holder of the blob, a peer without it, and the node under test (in `site`), all connected; and what the node gossips. */
-async function threeNodes (t: TestContext, blob: SampleBlob, site: string): Promise<{ holder: TestBlobNode, other: TestBlobNode, node: TestBlobNode, topics: MeshTopic[] }> {
+async function threeNodes (t: TestContext, blob: SampleBlob, site: string, nodeOptions: Omit<BlobNodeOptions, 'site'> = {}): Promise<{ holder: TestBlobNode, other: TestBlobNode, node: TestBlobNode, topics: MeshTopic[] }> {
   const holder = await startBlobNode(t, { site: 'hq' })
   const other = await startBlobNode(t, { site: 'hq' })
-  const node = await startBlobNode(t, { site })
+  const node = await startBlobNode(t, { ...nodeOptions, site })
   await connectAll([holder, other, node])
   await awaitBlobGossip([holder, other, node])
   await holder.store.importBytes(blob.bytes)
@@ -43,9 +43,10 @@ test('a download hinted at a holder takes the blob from it and says nothing to t
   assert.equal(holder.blobs.uploads.bytesOtherSites, blob.bytes.byteLength)
 })
 
-test('a hint at a peer without the blob falls back to asking the mesh, and a holder that answers serves it', async (t) => {
+test('a hint at a peer without the blob makes the download ask the mesh at once, and a holder that answers serves it', async (t) => {
   const blob = sampleBlob(300_000, 32)
-  const { other: empty, node, topics } = await threeNodes(t, blob, 'hq')
+  // A download that heard nothing would say again that it wants the blob only after this long: the word must go out without it.
+  const { other: empty, node, topics } = await threeNodes(t, blob, 'hq', { readvertiseIdleMs: 10 * 60_000 })
 
   const result = await node.blobs.fetch(blob.blobId, blob.indexId, { holder: empty.id, signal: AbortSignal.timeout(DEADLINE_MS) })
 
@@ -53,6 +54,19 @@ test('a hint at a peer without the blob falls back to asking the mesh, and a hol
   assert.equal(result.bytesSameSite, blob.bytes.byteLength)
   assert.ok(topics.includes('blobs'), `the node said to the mesh that it wants the blob (gossiped on: ${topics.join(', ')})`)
   assert.equal(empty.blobs.uploads.chunks, 0)
+})
+
+test('a hint that serves the chunk index but lacks the chunks (it is still fetching the blob) makes the download ask the mesh at once', async (t) => {
+  const blob = sampleBlob(300_000, 35)
+  const { other: fetching, node, topics } = await threeNodes(t, blob, 'hq', { readvertiseIdleMs: 10 * 60_000 })
+  await fetching.store.begin(blob.blobId, blob.indexBytes, blob.indexId)
+
+  const result = await node.blobs.fetch(blob.blobId, blob.indexId, { holder: fetching.id, signal: AbortSignal.timeout(DEADLINE_MS) })
+
+  assert.ok((await readBlob(node, blob.blobId)).equals(blob.bytes))
+  assert.equal(result.bytesSameSite, blob.bytes.byteLength)
+  assert.ok(topics.includes('blobs'), `the node said to the mesh that it wants the blob (gossiped on: ${topics.join(', ')})`)
+  assert.equal(fetching.blobs.uploads.chunks, 0)
 })
 
 test('a hint at this node itself, or at a peer that is not there, still ends with the blob from a holder', async (t) => {
