@@ -203,9 +203,7 @@ export class BlobDownload {
     if (answer.status !== 'ok') {
       this.#log.debug({ peer, status: answer.status, afterMs: Date.now() - this.#startedAt }, 'chunk index not served')
       this.#hintFailed(peer)
-    }
-    if (answer.status === 'not-held') return 'not-held'
-    if (answer.status !== 'ok') {
+      if (answer.status === 'not-held') return 'not-held'
       if (answer.status === 'busy') this.#sessions.busy(peer)
       else this.#sessions.cool(peer)
       return 'failed'
