@@ -202,11 +202,10 @@ export class BlobDownload {
     if (answer == null) return 'failed'
     if (answer.status !== 'ok') {
       this.#log.debug({ peer, status: answer.status, afterMs: Date.now() - this.#startedAt }, 'chunk index not served')
-      this.#hintFailed(peer)
-      if (answer.status === 'not-held') return 'not-held'
       if (answer.status === 'busy') this.#sessions.busy(peer)
-      else this.#sessions.cool(peer)
-      return 'failed'
+      else if (answer.status !== 'not-held') this.#sessions.cool(peer)
+      this.#hintFailed(peer)
+      return answer.status === 'not-held' ? 'not-held' : 'failed'
     }
     try {
       await this.#c.store.begin(blobId, answer.payload, indexId)
@@ -284,17 +283,11 @@ export class BlobDownload {
   }
 
   async #received (holder: Holder, chunk: number, answer: BlobAnswer, sameSite: boolean): Promise<void> {
-    if (answer.status !== 'ok') this.#hintFailed(holder.peer)
-    if (answer.status === 'not-held') {
-      this.#c.holders.notHeld(this.#o.blobId, holder.peer, chunk)
-      return
-    }
-    if (answer.status === 'busy') {
-      this.#sessions.busy(holder.peer)
-      return
-    }
     if (answer.status !== 'ok') {
-      this.#sessions.cool(holder.peer)
+      if (answer.status === 'not-held') this.#c.holders.notHeld(this.#o.blobId, holder.peer, chunk)
+      else if (answer.status === 'busy') this.#sessions.busy(holder.peer)
+      else this.#sessions.cool(holder.peer)
+      this.#hintFailed(holder.peer)
       return
     }
     const bytes = answer.payload.byteLength
@@ -334,10 +327,13 @@ export class BlobDownload {
   /**
    * The hinted holder did not serve: the word goes out now, not after the idle wait. The hint came
    * with the news, often from a peer that was still fetching the blob itself (anti-entropy hands the
-   * news over at once, and such a peer serves the chunk index before it holds every chunk).
+   * news over at once, and such a peer serves the chunk index before it holds every chunk). A hint
+   * that was only busy holds the blob and is asked again when its short cool-down ends: a catalog's
+   * publisher is the hint of every peer it told, and when each one it turned away asked the whole
+   * mesh instead, 50 nodes spent most of a minute on the wants and their answers.
    */
   #hintFailed (peer: string): void {
-    if (!this.#quiet || peer !== this.#o.hint?.peer) return
+    if (!this.#quiet || peer !== this.#o.hint?.peer || this.#sessions.recentlyBusy(peer)) return
     this.#quiet = false
     this.#advertise(true)
   }

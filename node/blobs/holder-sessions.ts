@@ -79,10 +79,14 @@ export class HolderSessions {
     this.cool(peer, DEFAULT_BUSY_COOLDOWN_MS)
   }
 
+  /** The peer answered busy within the busy cool-down: it is up and holds what it was asked for. */
+  recentlyBusy (peer: string, now = Date.now()): boolean {
+    return now - (this.#busyAt.get(peer) ?? -Infinity) < DEFAULT_BUSY_COOLDOWN_MS
+  }
+
   /** A request to the peer failed; a busy peer closes the stream after its answer, failing the requests pipelined behind it: that is no stall. */
   failed (peer: string): void {
-    const busy = Date.now() - (this.#busyAt.get(peer) ?? 0) < DEFAULT_BUSY_COOLDOWN_MS
-    this.cool(peer, busy ? DEFAULT_BUSY_COOLDOWN_MS : DEFAULT_PEER_COOLDOWN_MS)
+    this.cool(peer, this.recentlyBusy(peer) ? DEFAULT_BUSY_COOLDOWN_MS : DEFAULT_PEER_COOLDOWN_MS)
   }
 
   /** Closes the peer's stream and leaves it alone for `ms`. */

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { BLOB_PROTOCOL } from '../../node/blobs/blob-server.ts'
 import { awaitBlobGossip, connectAll, readBlob, startBlobNode } from '../helpers/blob-mesh.ts'
 import { sampleBlob } from '../helpers/blobs.ts'
 import type { TestContext } from 'node:test'
@@ -21,8 +23,8 @@ function publishedTopics (node: TestBlobNode): MeshTopic[] {
 }
 
 /** A holder of the blob, a peer without it, and the node under test (in `site`), all connected; and what the node gossips. */
-async function threeNodes (t: TestContext, blob: SampleBlob, site: string, nodeOptions: Omit<BlobNodeOptions, 'site'> = {}): Promise<{ holder: TestBlobNode, other: TestBlobNode, node: TestBlobNode, topics: MeshTopic[] }> {
-  const holder = await startBlobNode(t, { site: 'hq' })
+async function threeNodes (t: TestContext, blob: SampleBlob, site: string, nodeOptions: Omit<BlobNodeOptions, 'site'> = {}, holderOptions: Omit<BlobNodeOptions, 'site'> = {}): Promise<{ holder: TestBlobNode, other: TestBlobNode, node: TestBlobNode, topics: MeshTopic[] }> {
+  const holder = await startBlobNode(t, { ...holderOptions, site: 'hq' })
   const other = await startBlobNode(t, { site: 'hq' })
   const node = await startBlobNode(t, { ...nodeOptions, site })
   await connectAll([holder, other, node])
@@ -67,6 +69,23 @@ test('a hint that serves the chunk index but lacks the chunks (it is still fetch
   assert.equal(result.bytesSameSite, blob.bytes.byteLength)
   assert.ok(topics.includes('blobs'), `the node said to the mesh that it wants the blob (gossiped on: ${topics.join(', ')})`)
   assert.equal(fetching.blobs.uploads.chunks, 0)
+})
+
+test('a hint that is busy is asked again once a slot frees, and the download says nothing to the mesh meanwhile', async (t) => {
+  const blob = sampleBlob(300_000, 36)
+  const { holder, other, node, topics } = await threeNodes(t, blob, 'hq', { readvertiseIdleMs: 10 * 60_000 }, { uploadSlots: 1 })
+  // The other peer takes the holder's only upload slot for a moment, as a crowd of peers told by the same holder does.
+  const slot = await other.mesh.libp2p?.dialProtocol(peerIdFromString(holder.id), BLOB_PROTOCOL)
+  assert.ok(slot != null)
+  setTimeout(() => { void slot.close() }, 1_500)
+
+  const result = await node.blobs.fetch(blob.blobId, blob.indexId, { holder: holder.id, signal: AbortSignal.timeout(DEADLINE_MS) })
+
+  assert.ok((await readBlob(node, blob.blobId)).equals(blob.bytes))
+  assert.equal(result.bytesSameSite + result.bytesOtherSites, blob.bytes.byteLength)
+  assert.ok(holder.blobs.uploads.busyAnswers > 0, 'the hint turned the download away at first')
+  assert.ok(holder.blobs.uploads.chunks > 0, 'and served it then')
+  assert.deepEqual(topics, [], 'neither a want nor the finished copy was gossiped')
 })
 
 test('a hint at this node itself, or at a peer that is not there, still ends with the blob from a holder', async (t) => {
