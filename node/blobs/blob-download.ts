@@ -5,6 +5,7 @@ import { DEFAULT_DIAL_GRACE_MS, rankHolders } from './holder-ranking.ts'
 import { HolderSessions } from './holder-sessions.ts'
 import { randomSample } from '../random.ts'
 import { Wakeup } from '../wakeup.ts'
+import { DownloadWord } from './download-word.ts'
 import { BlobError } from './errors.ts'
 import { TokenBucket } from './token-bucket.ts'
 import type { BlobId } from '../../protocol/blob-id.ts'
@@ -21,8 +22,6 @@ export const DEFAULT_PEERS_PER_BLOB = 8
 export const DEFAULT_LAN_WAIT_MS = 15_000
 /** @default 0.5 s before the first fetch across the WAN (site-mates announce at once, and a LAN answers in milliseconds): time to hear which site-mates want the blob too. */
 export const DEFAULT_WAN_SETTLE_MS = 500
-/** @default 3 s: a download that hears nothing says again that it wants the blob (its first word may have gone out before gossip reached anyone). */
-export const DEFAULT_READVERTISE_IDLE_MS = 3_000
 /** At most one scheduling round per this many ms: answers and advertisements arrive in bursts. */
 const MIN_ROUND_MS = 20
 /** How often the scheduler looks again when nothing happened (a holder's advertisement may be late). */
@@ -77,7 +76,7 @@ export interface DownloadOptions {
   wanSettleMs?: number
   /** @default DEFAULT_DIAL_GRACE_MS */
   dialGraceMs?: number
-  /** @default DEFAULT_READVERTISE_IDLE_MS */
+  /** @default DEFAULT_READVERTISE_IDLE_MS (download-word.ts) */
   readvertiseIdleMs?: number
   /**
    * A peer said to hold the whole blob, with its site: asked for the chunk index before anyone else.
@@ -109,11 +108,9 @@ export class BlobDownload {
   readonly #tieOrders = new Map<string, number>()
   #chunkCount = 0
   #startedAt = 0
-  #advertisedAt = 0
   #sourceSince?: number
   readonly #shares = new RendezvousShares()
-  /** True while a hinted holder serves the download: nothing is advertised until it fails (DownloadOptions.hint). */
-  #quiet: boolean
+  readonly #word: DownloadWord
   /** Answers and advertisements wake the scheduling loop. */
   readonly #news = new Wakeup()
   readonly progress: DownloadProgress
@@ -122,8 +119,8 @@ export class BlobDownload {
     this.#c = components
     this.#o = options
     this.#log = components.logger.child({ module: 'blob-download', blob: options.blobId })
-    this.#quiet = options.hint != null
     this.#sessions = new HolderSessions(components.open)
+    this.#word = new DownloadWord({ advertise: urgent => { components.advertise(options.blobId, urgent) }, hint: options.hint?.peer, sessions: this.#sessions, readvertiseIdleMs: options.readvertiseIdleMs })
     this.progress = { blobId: options.blobId, chunksHeld: 0, chunkCount: 0, bytesSameSite: 0, bytesOtherSites: 0, corruptChunks: 0 }
   }
 
@@ -131,10 +128,9 @@ export class BlobDownload {
   async run (): Promise<DownloadProgress> {
     const { blobId, signal } = this.#o
     const unsubscribe = this.#c.holders.onChange(id => { if (id === blobId) this.#news.ring() })
-    // A hinted download's stall is counted from its start: nothing in flight at the first look is not yet a stall.
-    this.#startedAt = this.#advertisedAt = Date.now()
+    this.#startedAt = Date.now()
     try {
-      this.#advertise()
+      this.#word.say()
       await this.#ensureIndex()
       // In random order: the picker breaks rarity ties by this order, so peers that start together fetch different chunks and feed each other.
       const missing = await this.#c.store.missingChunks(blobId)
@@ -147,16 +143,13 @@ export class BlobDownload {
         this.#schedule()
         // Idle and knowing no holder: say again to the whole mesh that we want it. Idle while waiting
         // for a site-mate's LAN copy needs no such word (a site full of waiting nodes would flood the mesh).
-        if (this.#inFlight.size === 0 && this.#idle()) {
-          this.#quiet = false
-          this.#advertise(this.#usable().length === 0)
-        }
+        if (this.#inFlight.size === 0 && this.#word.idle()) this.#word.speakUp(this.#usable().length === 0)
         await this.#news.wait(IDLE_TICK_MS, this.#o.signal)
         const early = MIN_ROUND_MS - (Date.now() - roundAt)
         if (early > 0) await new Promise(resolve => setTimeout(resolve, early))
       }
       await this.#c.store.finish(blobId)
-      this.#advertise()
+      this.#word.say()
       this.#log.info({ sameSite: this.progress.bytesSameSite, otherSites: this.progress.bytesOtherSites, corrupt: this.progress.corruptChunks }, 'blob complete')
       return this.progress
     } finally {
@@ -179,7 +172,8 @@ export class BlobDownload {
       }
       if (await this.#c.store.chunkCount(blobId) != null) break
       signal.throwIfAborted()
-      if (this.#idle()) this.#advertise(true)
+      // A hint that stayed busy (or silent) this long is no longer waited for alone.
+      if (this.#word.idle()) this.#word.speakUp(true)
       await this.#news.wait(IDLE_TICK_MS * 4, this.#o.signal)
     }
     this.#chunkCount = await this.#c.store.chunkCount(blobId) ?? 0
@@ -204,7 +198,7 @@ export class BlobDownload {
       this.#log.debug({ peer, status: answer.status, afterMs: Date.now() - this.#startedAt }, 'chunk index not served')
       if (answer.status === 'busy') this.#sessions.busy(peer)
       else if (answer.status !== 'not-held') this.#sessions.cool(peer)
-      this.#hintFailed(peer)
+      this.#word.failed(peer)
       return answer.status === 'not-held' ? 'not-held' : 'failed'
     }
     try {
@@ -287,7 +281,7 @@ export class BlobDownload {
       if (answer.status === 'not-held') this.#c.holders.notHeld(this.#o.blobId, holder.peer, chunk)
       else if (answer.status === 'busy') this.#sessions.busy(holder.peer)
       else this.#sessions.cool(holder.peer)
-      this.#hintFailed(holder.peer)
+      this.#word.failed(holder.peer)
       return
     }
     const bytes = answer.payload.byteLength
@@ -309,7 +303,7 @@ export class BlobDownload {
     this.progress.chunksHeld++
     if (sameSite) this.progress.bytesSameSite += bytes
     else this.progress.bytesOtherSites += bytes
-    this.#advertise()
+    this.#word.say()
     this.#report()
   }
 
@@ -321,39 +315,14 @@ export class BlobDownload {
     if (this.#o.signal.aborted) return
     this.#log.debug({ err, peer }, 'chunk request failed; trying other holders')
     this.#sessions.failed(peer)
-    this.#hintFailed(peer)
-  }
-
-  /**
-   * The hinted holder did not serve: the word goes out now, not after the idle wait. The hint came
-   * with the news, often from a peer that was still fetching the blob itself (anti-entropy hands the
-   * news over at once, and such a peer serves the chunk index before it holds every chunk). A hint
-   * that was only busy holds the blob and is asked again when its short cool-down ends: a catalog's
-   * publisher is the hint of every peer it told, and when each one it turned away asked the whole
-   * mesh instead, 50 nodes spent most of a minute on the wants and their answers.
-   */
-  #hintFailed (peer: string): void {
-    if (!this.#quiet || peer !== this.#o.hint?.peer || this.#sessions.recentlyBusy(peer)) return
-    this.#quiet = false
-    this.#advertise(true)
+    this.#word.failed(peer)
   }
 
   #drop (peer: string, reason: string): void {
-    this.#hintFailed(peer)
+    this.#word.failed(peer)
     if (!this.#sessions.drop(peer)) return
     this.#log.warn({ peer, reason }, 'peer dropped for this blob')
     this.#c.penalise(peer, reason)
-  }
-
-  /** Nothing said to the mesh for a while: time to say again that we want the blob. */
-  #idle (): boolean {
-    return Date.now() - this.#advertisedAt > (this.#o.readvertiseIdleMs ?? DEFAULT_READVERTISE_IDLE_MS)
-  }
-
-  #advertise (urgent = false): void {
-    if (this.#quiet) return
-    this.#advertisedAt = Date.now()
-    this.#c.advertise(this.#o.blobId, urgent)
   }
 
   #report (): void {

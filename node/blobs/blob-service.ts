@@ -46,7 +46,7 @@ export interface BlobServiceInit extends BlobServerInit {
   downloadBytesPerSecond?: number
   /** @default DEFAULT_LAN_WAIT_MS (blob-download.ts) */
   lanWaitMs?: number
-  /** How long a download that heard nothing waits before it says again that it wants the blob. @default DEFAULT_READVERTISE_IDLE_MS (blob-download.ts) */
+  /** How long a download that heard nothing waits before it says again that it wants the blob. @default DEFAULT_READVERTISE_IDLE_MS (download-word.ts) */
   readvertiseIdleMs?: number
 }
 
