@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { parseCatalogAnnouncement } from '../protocol/catalog-announcement.ts'
 import { encodeStatusRecord, nextStatusSeq } from '../protocol/status-record.ts'
 import { AdminDocuments } from './admin-docs/admin-documents.ts'
-import { adminGossipValidator, adminSyncRecords } from './admin-docs/admin-sync.ts'
+import { adminGossipValidator, adminSyncRecords, RelayHold } from './admin-docs/admin-sync.ts'
 import { BlobService } from './blobs/blob-service.ts'
 import { BlobStore } from './blobs/blob-store.ts'
 import { BlobUpkeep } from './blobs/blob-upkeep.ts'
@@ -35,7 +35,6 @@ import { DEFAULT_INVENTORY_DEBOUNCE_MS, ScanSchedule } from './scan/schedule.ts'
 import { debounce } from './schedule.ts'
 import { AGENT_VERSION } from './version.ts'
 import type { UnlockedKey } from '../admin/keys.ts'
-import type { BeforeRelay } from './admin-docs/admin-sync.ts'
 import type { BlobServiceInit } from './blobs/blob-service.ts'
 import type { NodeDatabase } from './db/database.ts'
 import type { InventorySourceOptions } from './inventory/select.ts'
@@ -119,9 +118,9 @@ export class PatchmeshNode {
       let distribution: CatalogDistribution | undefined
       let upkeep: BlobUpkeep | undefined
       // Whoever hears of a catalog from this node asks this node for it first: the news waits for the catalog.
-      const beforeRelay: BeforeRelay = async outcome => {
+      const relayHold = new RelayHold(async outcome => {
         if (outcome.kind === 'catalog-announcement' && outcome.name != null && outcome.version != null) await distribution?.blobHeld(outcome.name, outcome.version)
-      }
+      })
       const admin = new AdminDocuments({
         db,
         mesh: meshConfig.file,
@@ -144,11 +143,11 @@ export class PatchmeshNode {
         bootstrap: [...meshConfig.bootstrap, ...(this.#init.bootstrap ?? [])],
         mdns: this.#init.mdns,
         sync: { intervalMs: this.#init.syncIntervalMs },
-        moreRecords: adminSyncRecords(admin, async bytes => { await mesh.publish('admin', bytes) }, beforeRelay)
+        moreRecords: adminSyncRecords(admin, async bytes => { await mesh.publish('admin', bytes) }, relayHold)
       })
       await mesh.start()
       this.#stops.push(() => mesh.stop())
-      mesh.join('admin', adminGossipValidator(admin, beforeRelay))
+      mesh.join('admin', adminGossipValidator(admin, relayHold))
 
       const blobStore = await BlobStore.open(db, dataDir)
       const blobs = new BlobService({ store: exchangeView(blobStore), mesh, self: { id: identity.id, site }, logger, siteOf: async peer => (await fleet.get(peer))?.record.site,
