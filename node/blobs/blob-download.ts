@@ -196,9 +196,7 @@ export class BlobDownload {
     if (answer == null) return 'failed'
     if (answer.status !== 'ok') {
       this.#log.debug({ peer, status: answer.status, afterMs: Date.now() - this.#startedAt }, 'chunk index not served')
-      if (answer.status === 'busy') this.#sessions.busy(peer)
-      else if (answer.status !== 'not-held') this.#sessions.cool(peer)
-      this.#word.failed(peer)
+      this.#notServed(peer, answer.status)
       return answer.status === 'not-held' ? 'not-held' : 'failed'
     }
     try {
@@ -279,9 +277,7 @@ export class BlobDownload {
   async #received (holder: Holder, chunk: number, answer: BlobAnswer, sameSite: boolean): Promise<void> {
     if (answer.status !== 'ok') {
       if (answer.status === 'not-held') this.#c.holders.notHeld(this.#o.blobId, holder.peer, chunk)
-      else if (answer.status === 'busy') this.#sessions.busy(holder.peer)
-      else this.#sessions.cool(holder.peer)
-      this.#word.failed(holder.peer)
+      this.#notServed(holder.peer, answer.status)
       return
     }
     const bytes = answer.payload.byteLength
@@ -305,6 +301,13 @@ export class BlobDownload {
     else this.progress.bytesOtherSites += bytes
     this.#word.say()
     this.#report()
+  }
+
+  /** A peer answered without serving: a busy one is asked again soon, one that failed cools down, one without the blob is left to the holder map. */
+  #notServed (peer: string, status: BlobAnswer['status']): void {
+    if (status === 'busy') this.#sessions.busy(peer)
+    else if (status !== 'not-held') this.#sessions.cool(peer)
+    this.#word.failed(peer)
   }
 
   async #ask (peer: string, request: BlobRequest): Promise<BlobAnswer> {

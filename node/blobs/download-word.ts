@@ -8,7 +8,7 @@ export interface DownloadWordInit {
   advertise: (urgent: boolean) => void
   /** The peer said to hold the whole blob (DownloadOptions.hint): while it serves, the download keeps quiet. */
   hint?: string
-  sessions: HolderSessions
+  sessions: Pick<HolderSessions, 'recentlyBusy'>
   /** @default DEFAULT_READVERTISE_IDLE_MS */
   readvertiseIdleMs?: number
 }
