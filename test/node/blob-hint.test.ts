@@ -45,30 +45,30 @@ test('a download hinted at a holder takes the blob from it and says nothing to t
   assert.equal(holder.blobs.uploads.bytesOtherSites, blob.bytes.byteLength)
 })
 
-test('a hint at a peer without the blob makes the download ask the mesh at once, and a holder that answers serves it', async (t) => {
-  const blob = sampleBlob(300_000, 32)
-  // A download that heard nothing would say again that it wants the blob only after this long: the word must go out without it.
-  const { other: empty, node, topics } = await threeNodes(t, blob, 'hq', { readvertiseIdleMs: 10 * 60_000 })
+/**
+ * The node under test is hinted at the other peer, which does not serve the blob (`prepare` sets up
+ * what it holds instead): the download must ask the mesh at once — it would say again that it wants
+ * the blob only after 10 minutes — and take the blob from the holder.
+ */
+async function assertHintFailsOverAtOnce (t: TestContext, seed: number, prepare: (other: TestBlobNode, blob: SampleBlob) => Promise<void>): Promise<void> {
+  const blob = sampleBlob(300_000, seed)
+  const { other, node, topics } = await threeNodes(t, blob, 'hq', { readvertiseIdleMs: 10 * 60_000 })
+  await prepare(other, blob)
 
-  const result = await node.blobs.fetch(blob.blobId, blob.indexId, { holder: empty.id, signal: AbortSignal.timeout(DEADLINE_MS) })
+  const result = await node.blobs.fetch(blob.blobId, blob.indexId, { holder: other.id, signal: AbortSignal.timeout(DEADLINE_MS) })
 
   assert.ok((await readBlob(node, blob.blobId)).equals(blob.bytes))
   assert.equal(result.bytesSameSite, blob.bytes.byteLength)
   assert.ok(topics.includes('blobs'), `the node said to the mesh that it wants the blob (gossiped on: ${topics.join(', ')})`)
-  assert.equal(empty.blobs.uploads.chunks, 0)
+  assert.equal(other.blobs.uploads.chunks, 0)
+}
+
+test('a hint at a peer without the blob makes the download ask the mesh at once, and a holder that answers serves it', async (t) => {
+  await assertHintFailsOverAtOnce(t, 32, async () => {})
 })
 
 test('a hint that serves the chunk index but lacks the chunks (it is still fetching the blob) makes the download ask the mesh at once', async (t) => {
-  const blob = sampleBlob(300_000, 35)
-  const { other: fetching, node, topics } = await threeNodes(t, blob, 'hq', { readvertiseIdleMs: 10 * 60_000 })
-  await fetching.store.begin(blob.blobId, blob.indexBytes, blob.indexId)
-
-  const result = await node.blobs.fetch(blob.blobId, blob.indexId, { holder: fetching.id, signal: AbortSignal.timeout(DEADLINE_MS) })
-
-  assert.ok((await readBlob(node, blob.blobId)).equals(blob.bytes))
-  assert.equal(result.bytesSameSite, blob.bytes.byteLength)
-  assert.ok(topics.includes('blobs'), `the node said to the mesh that it wants the blob (gossiped on: ${topics.join(', ')})`)
-  assert.equal(fetching.blobs.uploads.chunks, 0)
+  await assertHintFailsOverAtOnce(t, 35, async (fetching, blob) => { await fetching.store.begin(blob.blobId, blob.indexBytes, blob.indexId) })
 })
 
 test('a hint that is busy is asked again once a slot frees, and the download says nothing to the mesh meanwhile', async (t) => {
