@@ -1,5 +1,6 @@
 import { BlobEvents } from './events.ts'
 import { BlobRecords, haveOf } from './records.ts'
+import { ChunkCache } from './chunk-cache.ts'
 import { BlobLayout } from './layout.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { BlobError, withIoErrors } from './errors.ts'
@@ -57,7 +58,7 @@ export class BlobStore {
 
   /** Opens the store in a node's data folder, repairing what a crash left half-done. */
   static async open (db: NodeDatabase, dataDir: string, init: BlobStoreInit = {}): Promise<BlobStore> {
-    const ctx: BlobContext = { records: new BlobRecords(db), layout: new BlobLayout(dataDir), locks: new KeyedLock(), events: new BlobEvents(), now: init.now ?? Date.now }
+    const ctx: BlobContext = { records: new BlobRecords(db), chunks: new ChunkCache(), layout: new BlobLayout(dataDir), locks: new KeyedLock(), events: new BlobEvents(), now: init.now ?? Date.now }
     await withIoErrors('open the blob store', async () => {
       await ctx.layout.prepare()
       await reconcile(ctx)
@@ -116,7 +117,7 @@ export class BlobStore {
     return await this.#run(blobId, 'read the chunk index of', async () => {
       const { indexId } = await requireRecord(this.#ctx, blobId)
       // Stored in the same batch as the record; gone only if the blob was removed in between.
-      const bytes = await this.#ctx.records.indexBytes(blobId)
+      const bytes = await this.#ctx.records.indexBytes(blobId, indexId)
       if (bytes === undefined) throw new BlobError('ERR_UNKNOWN_BLOB', `blob ${blobId} is not in the store`, { blobId })
       return { indexId, bytes }
     })

@@ -1,13 +1,15 @@
 import { BlobError } from './errors.ts'
 import type { BlobId } from '../../protocol/blob-id.ts'
+import type { ChunkCache } from './chunk-cache.ts'
 import type { BlobEvents } from './events.ts'
 import type { KeyedLock } from './keyed-lock.ts'
 import type { BlobLayout } from './layout.ts'
 import type { BlobRecord, BlobRecords, LoadedIndex } from './records.ts'
 
-/** What the blob store's parts share: database records, disk layout, per-blob lock, events, clock. */
+/** What the blob store's parts share: database records, recent chunks, disk layout, per-blob lock, events, clock. */
 export interface BlobContext {
   records: BlobRecords
+  chunks: ChunkCache
   layout: BlobLayout
   locks: KeyedLock
   events: BlobEvents

@@ -67,6 +67,8 @@ export async function writeChunk (ctx: BlobContext, blobId: BlobId, n: number, b
     }
     setChunk(have, n, true)
     await ctx.records.set(blobId, withHave(record, have))
+    // Peers this node tells about the blob ask for what just arrived first.
+    ctx.chunks.put(record.indexId, n, bytes)
     ctx.events.emit('chunk', { blobId, n })
     return { stored: true, missing: record.chunkCount - countHeld(have) }
   })

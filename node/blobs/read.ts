@@ -26,8 +26,14 @@ export async function readChunk (ctx: BlobContext, blobId: BlobId, n: number, si
     const { index } = await requireIndex(ctx, blobId, record)
     const range = chunkRange(index, n)
     if (!hasChunk(haveOf(record), n)) throw new BlobError('ERR_NOT_HELD', `chunk ${n} of blob ${blobId} is not held yet`, { blobId })
+    // Checked when it was stored or last read from disk; a damaged file shows at the next disk read or verify.
+    const cached = ctx.chunks.get(record.indexId, n)
+    if (cached !== undefined) return cached
     const bytes = await readFileRange(fileOf(ctx, blobId, record), range)
-    if (bytes !== undefined && verifyChunk(index, n, bytes)) return bytes
+    if (bytes !== undefined && verifyChunk(index, n, bytes)) {
+      ctx.chunks.put(record.indexId, n, bytes)
+      return bytes
+    }
     // A file that is gone (and not just renamed: demote checks that) has lost every chunk it held.
     const lost = bytes === undefined ? chunksWhere(haveOf(record), record.chunkCount, true) : [n]
     if (await demote(ctx, blobId, record, lost) || attempt === 2) {
