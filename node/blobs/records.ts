@@ -23,10 +23,17 @@ export interface BlobRecord {
 export interface LoadedIndex {
   id: string
   index: ChunkIndex
+  /** The index as stored and served, kept while it is small (see CACHED_ENCODED_INDEX_BYTES). */
+  encoded?: Uint8Array
 }
 
 /** Decoded indexes kept in memory: serving a chunk must not decode half a megabyte each time. */
 const INDEX_CACHE_ENTRIES = 32
+/**
+ * Encoded indexes up to this size (blobs up to 512 MiB at the usual chunk size) stay in memory
+ * beside their decoded form: every peer that fetches a blob from this node asks for its index first.
+ */
+const CACHED_ENCODED_INDEX_BYTES = 64 * 1024
 /** Blob ids remembered as unknown at most: advertisements name blobs this node never holds, over and over. */
 const UNKNOWN_CACHE_ENTRIES = 1024
 
@@ -100,6 +107,8 @@ export class BlobRecords {
       { type: 'put', sublevel: this.#indexes, key: blobId, value: indexBytes }
     ])
     this.#remember(blobId, record)
+    // The chunks that follow, and the peers this node then serves, need it at once.
+    this.#load(blobId, record.indexId, indexBytes)
   }
 
   /** Forgets a blob: record and index. */
@@ -112,9 +121,9 @@ export class BlobRecords {
     this.#remember(blobId, undefined)
   }
 
-  /** The encoded index of a blob, as peers fetch it. */
-  async indexBytes (blobId: BlobId): Promise<Uint8Array | undefined> {
-    return await this.#indexes.get(blobId)
+  /** The encoded index of a blob, as peers fetch it: from memory when small and recently used. */
+  async indexBytes (blobId: BlobId, indexId: string): Promise<Uint8Array | undefined> {
+    return (await this.index(blobId, indexId))?.encoded ?? await this.#indexes.get(blobId)
   }
 
   /** The decoded index of a blob, from memory when recently used. */
@@ -128,8 +137,13 @@ export class BlobRecords {
     }
     const bytes = await this.#indexes.get(blobId)
     if (bytes === undefined) return undefined
+    return this.#load(blobId, indexId, bytes)
+  }
+
+  #load (blobId: BlobId, indexId: string, bytes: Uint8Array): LoadedIndex {
     // Checked against its id when it arrived; decoding again still refuses bytes damaged on disk.
-    const loaded = { id: indexId, index: decodeChunkIndex(bytes, indexId, `stored chunk index of ${blobId}`) }
+    const loaded: LoadedIndex = { id: indexId, index: decodeChunkIndex(bytes, indexId, `stored chunk index of ${blobId}`) }
+    if (bytes.byteLength <= CACHED_ENCODED_INDEX_BYTES) loaded.encoded = Uint8Array.prototype.slice.call(bytes)
     this.#cache.set(blobId, loaded)
     const oldest = this.#cache.keys().next()
     if (this.#cache.size > INDEX_CACHE_ENTRIES && oldest.done !== true) this.#cache.delete(oldest.value)
