@@ -1,5 +1,5 @@
 import { fullHaveMap } from '../../protocol/have-map.ts'
-import { chunkRarity, pickChunk, wanPlan } from './chunk-picker.ts'
+import { asksFirstChunkAlong, chunkRarity, pickChunk, wanPlan } from './chunk-picker.ts'
 import { RendezvousShares } from './rendezvous.ts'
 import { DEFAULT_DIAL_GRACE_MS, rankHolders } from './holder-ranking.ts'
 import { HolderSessions } from './holder-sessions.ts'
@@ -84,6 +84,8 @@ export interface DownloadOptions {
    * completed it: holders answer whoever asks later. The word goes out once the hint fails or stalls.
    */
   hint?: { peer: string, site: string }
+  /** The blob's size as a signed announcement or manifest names it: a small one's first chunk goes with the index request (asksFirstChunkAlong). */
+  size?: number
 }
 
 /** Where a download's bytes came from. */
@@ -113,6 +115,8 @@ export class BlobDownload {
   readonly #word: DownloadWord
   /** Answers and advertisements wake the scheduling loop. */
   readonly #news = new Wakeup()
+  /** True once the missing chunks are known; false when the download ended before that. */
+  readonly #begun = Promise.withResolvers<boolean>()
   readonly progress: DownloadProgress
 
   constructor (components: DownloadComponents, options: DownloadOptions) {
@@ -135,6 +139,7 @@ export class BlobDownload {
       // In random order: the picker breaks rarity ties by this order, so peers that start together fetch different chunks and feed each other.
       const missing = await this.#c.store.missingChunks(blobId)
       for (const n of randomSample(missing, missing.length)) this.#missing.add(n)
+      this.#begun.resolve(true)
       this.progress.chunksHeld = this.#chunkCount - this.#missing.size
       this.#report()
       while (this.#missing.size > 0) {
@@ -153,6 +158,7 @@ export class BlobDownload {
       this.#log.info({ sameSite: this.progress.bytesSameSite, otherSites: this.progress.bytesOtherSites, corrupt: this.progress.corruptChunks }, 'blob complete')
       return this.progress
     } finally {
+      this.#begun.resolve(false)
       unsubscribe()
       this.#sessions.closeAll()
     }
@@ -161,7 +167,9 @@ export class BlobDownload {
   async #ensureIndex (): Promise<void> {
     const { blobId, signal } = this.#o
     const hint = this.#o.hint
-    const hinted = hint != null && await this.#c.store.chunkCount(blobId) == null ? await this.#indexFrom(hint.peer) : undefined
+    const hinted = hint != null && await this.#c.store.chunkCount(blobId) == null
+      ? await this.#indexFrom(hint.peer, asksFirstChunkAlong(this.#o.size, hint.site, this.#c.self.site) ? hint : undefined)
+      : undefined
     // It served the index, or was only busy or slow: it stands as a holder of every chunk, asked again
     // once it cooled down, beside whoever answers the mesh (an answer "not held" corrects that).
     if (hint != null && (hinted === 'ok' || hinted === 'failed')) this.#standHint(hint, await this.#c.store.chunkCount(blobId) ?? 0)
@@ -190,9 +198,12 @@ export class BlobDownload {
    * lacks the blob or served an index that did not match; 'failed' when it was busy, stalled or gone,
    * and cools down like a peer that failed a chunk, or every round would wait on it first again.
    */
-  async #indexFrom (peer: string): Promise<'ok' | 'not-held' | 'failed'> {
+  async #indexFrom (peer: string, firstChunkFrom?: { peer: string, site: string }): Promise<'ok' | 'not-held' | 'failed'> {
     const { blobId, digest, indexId } = this.#o
-    const answer = await this.#ask(peer, { kind: 'index', digest, chunk: 0 }).catch(err => { this.#failed(peer, err) })
+    const asked = this.#ask(peer, { kind: 'index', digest, chunk: 0 })
+    // Behind the index request on the same stream, so its answer comes right after the index.
+    if (firstChunkFrom != null) this.#fetch(firstChunkFrom, 0, { alongWithIndex: true })
+    const answer = await asked.catch(err => { this.#failed(peer, err) })
     if (answer == null) return 'failed'
     if (answer.status !== 'ok') {
       this.#log.debug({ peer, status: answer.status, afterMs: Date.now() - this.#startedAt }, 'chunk index not served')
@@ -257,15 +268,19 @@ export class BlobDownload {
     this.#sessions.closeIdle()
   }
 
-  #fetch (holder: Holder, chunk: number): void {
+  /** A chunk asked `alongWithIndex` waits for the index; its failures are the index request's (a busy holder closes the stream after that answer). */
+  #fetch (holder: Pick<Holder, 'peer' | 'site'>, chunk: number, { alongWithIndex = false } = {}): void {
     let askedFrom = this.#inFlight.get(chunk)
     if (askedFrom == null) this.#inFlight.set(chunk, askedFrom = new Set())
     askedFrom.add(holder.peer)
     this.#sessions.requested(holder.peer)
     const sameSite = holder.site === this.#c.self.site
     void this.#ask(holder.peer, { kind: 'chunk', digest: this.#o.digest, chunk })
-      .then(async answer => { await this.#received(holder, chunk, answer, sameSite) })
-      .catch(err => { this.#failed(holder.peer, err) })
+      .then(async answer => {
+        if (alongWithIndex && (answer.status !== 'ok' || !await this.#begun.promise)) return
+        await this.#received(holder, chunk, answer, sameSite)
+      })
+      .catch(err => { if (!alongWithIndex) this.#failed(holder.peer, err) })
       .finally(() => {
         this.#sessions.settled(holder.peer)
         askedFrom.delete(holder.peer)
@@ -274,7 +289,7 @@ export class BlobDownload {
       })
   }
 
-  async #received (holder: Holder, chunk: number, answer: BlobAnswer, sameSite: boolean): Promise<void> {
+  async #received (holder: Pick<Holder, 'peer'>, chunk: number, answer: BlobAnswer, sameSite: boolean): Promise<void> {
     if (answer.status !== 'ok') {
       if (answer.status === 'not-held') this.#c.holders.notHeld(this.#o.blobId, holder.peer, chunk)
       this.#notServed(holder.peer, answer.status)

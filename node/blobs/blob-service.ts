@@ -66,6 +66,8 @@ export interface FetchOptions {
   onProgress?: (p: DownloadProgress) => void
   /** A peer said to hold the whole blob (it relayed the blob's announcement): asked first, before the mesh hears this node wants it. */
   holder?: string
+  /** The blob's size as the signed announcement or manifest names it (see DownloadOptions.size). */
+  size?: number
 }
 
 /** What /api/v1/blobs shows of one blob. */
@@ -182,6 +184,7 @@ export class BlobService {
         lanWaitMs: this.#init.lanWaitMs,
         readvertiseIdleMs: this.#init.readvertiseIdleMs,
         hint,
+        size: options.size,
         onProgress: progress => { this.#received.set(blobId, progress) }
       })
       const promise = download.run().finally(() => { this.#downloads.delete(blobId) })

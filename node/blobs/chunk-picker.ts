@@ -1,3 +1,4 @@
+import { DEFAULT_CHUNK_SIZE } from '../../protocol/chunk-index.ts'
 import { hasChunk } from '../../protocol/have-map.ts'
 import { RendezvousShares } from './rendezvous.ts'
 import type { Holder } from './blob-holders.ts'
@@ -8,6 +9,17 @@ import type { Holder } from './blob-holders.ts'
  * Waiting for a designated site-mate costs seconds, and all the WAN bytes it saves are a megabyte.
  */
 export const SMALL_BLOB_CHUNKS = 4
+
+/**
+ * True when the first chunk may be asked of the hint in the same breath as the chunk index, before
+ * the index says how the blob is cut: for a blob that small every node fetches every chunk from
+ * whoever holds it (SMALL_BLOB_CHUNKS), and one round trip less per relay hop is what a catalog's
+ * spread through the mesh is made of. From a site-mate it is always allowed: no WAN byte is spent.
+ */
+export function asksFirstChunkAlong (size: number | undefined, hintSite: string, selfSite: string): boolean {
+  if (size === 0) return false
+  return hintSite === selfSite || (size !== undefined && size <= SMALL_BLOB_CHUNKS * DEFAULT_CHUNK_SIZE)
+}
 
 /** What the picker needs to know about this node and the download's state. */
 export interface PickerState {

@@ -87,7 +87,7 @@ export class CatalogDistribution {
     if (held?.id === catalog && held.version >= version) return
     try {
       this.#log.info({ catalog, version, blob, holder }, 'fetching announced catalog')
-      const progress = await this.#c.blobs.fetch(blob, index, { signal, holder })
+      const progress = await this.#c.blobs.fetch(blob, index, { signal, holder, size: announcement.size })
       onBlobHeld()
       const bytes = await this.#read(blob, announcement.size)
       const parsed = parseCatalog(bytes, { source: `catalog blob ${blob}` })

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { asksFirstChunkAlong } from '../../node/blobs/chunk-picker.ts'
 import { BLOB_PROTOCOL } from '../../node/blobs/blob-server.ts'
 import { awaitBlobGossip, connectAll, readBlob, startBlobNode } from '../helpers/blob-mesh.ts'
 import { sampleBlob } from '../helpers/blobs.ts'
@@ -106,4 +107,50 @@ test('a hint at this node itself, or at a peer that is not there, still ends wit
   await holder.store.importBytes(second.bytes)
   await node.blobs.fetch(second.blobId, second.indexId, { holder: node.id, signal: AbortSignal.timeout(DEADLINE_MS) })
   assert.ok((await readBlob(node, second.blobId)).equals(second.bytes))
+})
+
+/**
+ * Holds the node's store from beginning the blob until the holder was asked for a chunk (or the
+ * wait timed out), and returns whether it was: a chunk asked for before the index was even stored
+ * went out together with the index request.
+ */
+async function chunkAskedBeforeIndexStored (t: TestContext, blob: SampleBlob, size: number, waitMs: number): Promise<boolean> {
+  const { holder, node } = await threeNodes(t, blob, 'branch')
+  const chunkAsked = Promise.withResolvers<true>()
+  const readChunk = holder.store.readChunk.bind(holder.store)
+  holder.store.readChunk = async (...args) => {
+    chunkAsked.resolve(true)
+    return await readChunk(...args)
+  }
+  let askedFirst: boolean | undefined
+  const begin = node.store.begin.bind(node.store)
+  node.store.begin = async (...args) => {
+    askedFirst ??= await Promise.race([chunkAsked.promise, new Promise<false>(resolve => { setTimeout(() => { resolve(false) }, waitMs) })])
+    return await begin(...args)
+  }
+
+  await node.blobs.fetch(blob.blobId, blob.indexId, { holder: holder.id, size, signal: AbortSignal.timeout(DEADLINE_MS) })
+
+  assert.ok((await readBlob(node, blob.blobId)).equals(blob.bytes))
+  return askedFirst === true
+}
+
+test('a small blob\'s first chunk is asked of the hint together with the chunk index, one round trip earlier', async (t) => {
+  const blob = sampleBlob(300_000, 37)
+  // Without the chunk going out with the index, the store would wait here until the test's deadline.
+  assert.equal(await chunkAskedBeforeIndexStored(t, blob, blob.bytes.byteLength, DEADLINE_MS / 2), true)
+})
+
+test('a large blob from a hint in another site is asked for no chunk before its index says how it is cut', async (t) => {
+  const blob = sampleBlob(2_200_000, 38)
+  assert.equal(await chunkAskedBeforeIndexStored(t, blob, blob.bytes.byteLength, 1_000), false)
+})
+
+test('the first chunk goes with the index from a site-mate, or for a blob of a few chunks, never for an empty one', () => {
+  assert.equal(asksFirstChunkAlong(undefined, 'hq', 'hq'), true)
+  assert.equal(asksFirstChunkAlong(50_000_000, 'hq', 'hq'), true)
+  assert.equal(asksFirstChunkAlong(undefined, 'hq', 'branch'), false)
+  assert.equal(asksFirstChunkAlong(1_000, 'hq', 'branch'), true)
+  assert.equal(asksFirstChunkAlong(4 * 256 * 1024 + 1, 'hq', 'branch'), false)
+  assert.equal(asksFirstChunkAlong(0, 'hq', 'hq'), false)
 })
