@@ -160,10 +160,11 @@ export class PatchmeshNode {
       const stopping = new AbortController()
       this.#stops.push(() => { stopping.abort() })
       this.#publish = async (trigger) => {
+        // A new catalog reaches the whole fleet at once. Each node passes it on first, and rescans and
+        // gossips its status at a moment spread out over the fleet's, not all in the same seconds.
+        if (trigger === 'catalog' && !await spreadStatus((await fleet.digest()).length, stopping.signal)) return
         const scan = await scanner.scan(trigger)
         computer.os = scan.inventory.os
-        // The whole fleet rescans for a new catalog at once; the local result is current now, its gossip is spread out.
-        if (trigger === 'catalog' && !await spreadStatus((await fleet.digest()).length, stopping.signal)) return
         const record = statusRecordOf(scan, await catalogs.newest(), {
           mesh: meshConfig.name,
           node: identity.id,

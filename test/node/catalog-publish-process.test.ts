@@ -49,6 +49,11 @@ test('a catalog published at one node reaches every node, which verify it, store
   assert.equal(JSON.parse(published.stdout).outcome.status, 'accepted')
   for (const node of nodes) {
     await pollUntil(async () => await catalogVersion(node) === 2 ? true : undefined, `${node.url} to hold catalog version 2`, 30_000)
+    // Each node passes the catalog on first: its rescan waits out the status hold (5 s, longer than this spread takes).
+    const { history } = (await getJson(`${node.url}/api/v1/scans`)).body
+    assert.deepEqual(history.filter((scan: { trigger: string }) => scan.trigger === 'catalog'), [], `${node.url} rescanned at once`)
+  }
+  for (const node of nodes) {
     // The rescan after the new catalog is what every fleet view then shows for this computer.
     await pollUntil(async () => {
       const { computers } = (await getJson(`${node.url}/api/v1/computers`)).body
