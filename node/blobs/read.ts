@@ -9,6 +9,7 @@ import { BlobError } from './errors.ts'
 import { readRange } from './chunk-file.ts'
 import { isMissingFile } from './layout.ts'
 import { haveOf } from './records.ts'
+import type { BlobRecord } from './records.ts'
 import { demote, verifyBlob } from './repair.ts'
 import type { FileHandle } from 'node:fs/promises'
 import type { BlobId } from '../../protocol/blob-id.ts'
@@ -51,20 +52,11 @@ export async function openRead (ctx: BlobContext, blobId: BlobId, signal?: Abort
   const record = await requireRecord(ctx, blobId)
   const notHeld = new BlobError('ERR_NOT_HELD', `blob ${blobId} is not complete`, { blobId })
   if (!record.complete) throw notHeld
-  let handle: FileHandle
-  try {
-    handle = await open(ctx.layout.complete(blobId), 'r')
-  } catch (err) {
-    // Moved back to partial since the record was read.
-    if (isMissingFile(err)) throw notHeld
-    throw err
-  }
   const expected = parseBlobId(blobId)
   const hash = createHash('sha256')
-  const source = record.size === 0
-    ? Readable.from([])
-    : handle.createReadStream({ start: 0, end: record.size - 1, signal })
-  if (record.size === 0) await handle.close()
+  // A small blob that just arrived (a catalog) is read as it arrived: every chunk was checked against
+  // the index then, and the whole is hashed below all the same.
+  const source = readableOf(cachedChunks(ctx, record)) ?? await openComplete(ctx, blobId, record, notHeld, signal)
   const check = new Transform({
     transform (piece: Buffer, _encoding, done) {
       hash.update(piece)
@@ -78,6 +70,36 @@ export async function openRead (ctx: BlobContext, blobId: BlobId, signal?: Abort
     }
   })
   return pipeline(source, check, () => {})
+}
+
+/** Every chunk of the blob from memory, in order, or undefined when any is not kept there. */
+function cachedChunks (ctx: BlobContext, record: BlobRecord): Uint8Array[] | undefined {
+  const chunks: Uint8Array[] = []
+  for (let n = 0; n < record.chunkCount; n++) {
+    const chunk = ctx.chunks.get(record.indexId, n)
+    if (chunk === undefined) return undefined
+    chunks.push(chunk)
+  }
+  return chunks.length > 0 ? chunks : undefined
+}
+
+function readableOf (chunks: Uint8Array[] | undefined): Readable | undefined {
+  return chunks === undefined ? undefined : Readable.from(chunks.map(chunk => Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)))
+}
+
+/** The complete blob's file as a stream (an empty one for an empty blob). */
+async function openComplete (ctx: BlobContext, blobId: BlobId, record: BlobRecord, notHeld: BlobError, signal?: AbortSignal): Promise<Readable> {
+  let handle: FileHandle
+  try {
+    handle = await open(ctx.layout.complete(blobId), 'r')
+  } catch (err) {
+    // Moved back to partial since the record was read.
+    if (isMissingFile(err)) throw notHeld
+    throw err
+  }
+  if (record.size > 0) return handle.createReadStream({ start: 0, end: record.size - 1, signal })
+  await handle.close()
+  return Readable.from([])
 }
 
 /** The bytes of a range, fewer if the file is cut short; undefined if the file is gone. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { rm } from 'node:fs/promises'
+import { buffer } from 'node:stream/consumers'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { ChunkCache } from '../../node/blobs/chunk-cache.ts'
@@ -61,4 +62,21 @@ test('a chunk read from disk is checked before it is kept, and a damaged one is 
   await store.writeChunk(blob.blobId, 0, chunkOf(blob, 0))
   await rm(join(dir, 'blobs', 'partial', blob.blobId))
   assert.deepEqual(await store.readChunk(blob.blobId, 0), chunkOf(blob, 0))
+})
+
+test('a small blob that just arrived is read back from the chunks that arrived, whole-checked all the same', async t => {
+  const dir = await tempDir(t)
+  const { store } = await openStore(t, dir)
+  const blob = sampleBlob(3000)
+  await store.begin(blob.blobId, blob.indexBytes, blob.indexId)
+  await store.writeChunk(blob.blobId, 0, chunkOf(blob, 0))
+  await store.finish(blob.blobId)
+  // Gone from disk: whatever reads it now was served from memory.
+  await rm(join(dir, 'blobs', blob.blobId))
+  assert.deepEqual(new Uint8Array(await buffer(await store.openRead(blob.blobId))), blob.bytes)
+  // An imported blob was never fetched chunk by chunk: it is read from its file.
+  const imported = sampleBlob(2000)
+  await store.importBytes(imported.bytes)
+  await rm(join(dir, 'blobs', imported.blobId))
+  await expectBlobError(store.openRead(imported.blobId), 'ERR_NOT_HELD')
 })
