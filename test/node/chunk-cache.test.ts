@@ -6,6 +6,9 @@ import { test } from 'node:test'
 import { ChunkCache } from '../../node/blobs/chunk-cache.ts'
 import { chunkOf, expectBlobError, flipByte, openStore, sampleBlob } from '../helpers/blobs.ts'
 import { tempDir } from '../helpers/temp.ts'
+import type { TestContext } from 'node:test'
+import type { BlobStore } from '../../node/blobs/blob-store.ts'
+import type { SampleBlob } from '../helpers/blobs.ts'
 
 const bytes = (length: number, fill: number): Uint8Array => new Uint8Array(length).fill(fill)
 
@@ -36,12 +39,18 @@ test('the chunk cache skips chunks over its entry limit, keys by index and chunk
   assert.equal(cache.bytes, 20, 'a chunk stored again replaces its old bytes')
 })
 
-test('a chunk that just arrived is served from memory, and only while its blob holds it', async t => {
+/** A store in `dir` that is fetching a one-chunk blob and has just received its chunk. */
+async function chunkJustArrived (t: TestContext): Promise<{ dir: string, store: BlobStore, blob: SampleBlob }> {
   const dir = await tempDir(t)
   const { store } = await openStore(t, dir)
   const blob = sampleBlob(3000)
   await store.begin(blob.blobId, blob.indexBytes, blob.indexId)
   await store.writeChunk(blob.blobId, 0, chunkOf(blob, 0))
+  return { dir, store, blob }
+}
+
+test('a chunk that just arrived is served from memory, and only while its blob holds it', async t => {
+  const { dir, store, blob } = await chunkJustArrived(t)
   const partial = join(dir, 'blobs', 'partial', blob.blobId)
   // Damage on disk after the chunk was checked and stored does not reach a peer from memory.
   await flipByte(partial, 10)
@@ -65,11 +74,7 @@ test('a chunk read from disk is checked before it is kept, and a damaged one is 
 })
 
 test('a small blob that just arrived is read back from the chunks that arrived, whole-checked all the same', async t => {
-  const dir = await tempDir(t)
-  const { store } = await openStore(t, dir)
-  const blob = sampleBlob(3000)
-  await store.begin(blob.blobId, blob.indexBytes, blob.indexId)
-  await store.writeChunk(blob.blobId, 0, chunkOf(blob, 0))
+  const { dir, store, blob } = await chunkJustArrived(t)
   await store.finish(blob.blobId)
   // Gone from disk: whatever reads it now was served from memory.
   await rm(join(dir, 'blobs', blob.blobId))
