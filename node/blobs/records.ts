@@ -123,21 +123,31 @@ export class BlobRecords {
 
   /** The encoded index of a blob, as peers fetch it: from memory when small and recently used. */
   async indexBytes (blobId: BlobId, indexId: string): Promise<Uint8Array | undefined> {
-    return (await this.index(blobId, indexId))?.encoded ?? await this.#indexes.get(blobId)
+    const cached = this.#recent(blobId, indexId)
+    if (cached?.encoded !== undefined) return cached.encoded
+    // One database read, whether the index is not in memory or too large to keep encoded there.
+    const bytes = await this.#indexes.get(blobId)
+    if (bytes !== undefined && cached === undefined) this.#load(blobId, indexId, bytes)
+    return bytes
   }
 
   /** The decoded index of a blob, from memory when recently used. */
   async index (blobId: BlobId, indexId: string): Promise<LoadedIndex | undefined> {
-    const cached = this.#cache.get(blobId)
-    if (cached?.id === indexId) {
-      // Re-insert, so the map's order is least recently used first.
-      this.#cache.delete(blobId)
-      this.#cache.set(blobId, cached)
-      return cached
-    }
+    const cached = this.#recent(blobId, indexId)
+    if (cached !== undefined) return cached
     const bytes = await this.#indexes.get(blobId)
     if (bytes === undefined) return undefined
     return this.#load(blobId, indexId, bytes)
+  }
+
+  /** The index in memory, if kept under this id. */
+  #recent (blobId: BlobId, indexId: string): LoadedIndex | undefined {
+    const cached = this.#cache.get(blobId)
+    if (cached?.id !== indexId) return undefined
+    // Re-insert, so the map's order is least recently used first.
+    this.#cache.delete(blobId)
+    this.#cache.set(blobId, cached)
+    return cached
   }
 
   #load (blobId: BlobId, indexId: string, bytes: Uint8Array): LoadedIndex {
