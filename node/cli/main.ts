@@ -1,8 +1,6 @@
-#!/usr/bin/env node
 import { isBadInput } from '../errors.ts'
 import { AGENT_VERSION } from '../version.ts'
 import { usageError } from './args.ts'
-import { enableOwnCompileCache } from './compile-cache.ts'
 import type { CliIo } from './io.ts'
 
 type Command = (argv: string[], io: CliIo) => Promise<number>
@@ -96,9 +94,11 @@ export function redrawer (stream: { columns: number, write: (text: string) => un
   }
 }
 
-if (import.meta.main) {
-  // Before any command's modules are imported, so that they come from the cache.
-  enableOwnCompileCache()
+/**
+ * Runs this process's command line with the terminal and signals wired in; sets the exit code.
+ * The `patchmesh` command (patchmesh.js) calls it once the compile cache is on.
+ */
+export async function main (): Promise<void> {
   const controller = new AbortController()
   let signals = 0
   const onSignal = (): void => {
@@ -122,3 +122,6 @@ if (import.meta.main) {
   process.off('SIGINT', onSignal)
   process.off('SIGTERM', onSignal)
 }
+
+// Started as `node node/cli/main.ts`, as before patchmesh.js: it works the same, only without the compile cache.
+if (import.meta.main) await main()

@@ -1,4 +1,5 @@
 import { once } from 'node:events'
+import { flushCompileCache } from 'node:module'
 import { resolve } from 'node:path'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, PatchmeshNode } from '../agent.ts'
 import { createLogger } from '../log.ts'
@@ -136,6 +137,9 @@ export async function nodeStartCommand (argv: string[], io: CliIo): Promise<numb
     copiesPerSite: values['copies-per-site'] == null ? undefined : parseCount(spec.name, 'copies-per-site', values['copies-per-site'], 0, MAX_COPIES_PER_SITE)
   })
   await node.start()
+  // What this start compiled goes into the compile cache now, not only at a clean exit: a node that
+  // is killed or loses power still finds it at its next start (see patchmesh.js).
+  flushCompileCache()
   if (!io.signal.aborted) await once(io.signal, 'abort')
   logger.info('stopping')
   await node.stop()

@@ -6,7 +6,7 @@ import { pollUntil } from './poll.ts'
 import type { ChildProcess } from 'node:child_process'
 import type { TestContext } from 'node:test'
 
-export const CLI = new URL('../../node/cli/main.ts', import.meta.url).pathname
+export const CLI = new URL('../../node/cli/patchmesh.js', import.meta.url).pathname
 
 /** A `patchmesh` process started by a test; killed when the test ends if still running. */
 export interface CliProcess {

@@ -8,13 +8,13 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { MESH_FILE_NAME, createMesh } from '../../../../admin/mesh-init.ts'
 import { CONTROL_TOKEN_FILE, readControlToken } from '../../../../node/http/control-token.ts'
 import { DAEMON_NODE_FLAGS } from '../../../../node/cli/daemon-flags.ts'
+import { CLI } from '../../../helpers/process.ts'
 import { daemonEnv } from '../../daemon-env.ts'
 import { nsRun } from '../netns.ts'
 import { describeExit } from '../processes.ts'
 import type { TestbedNode } from '../topology.ts'
 import type { DistributionSystem, FetchState, NodeFetch, SystemContext } from './types.ts'
 
-const CLI = new URL('../../../../node/cli/main.ts', import.meta.url).pathname
 /** Every daemon's HTTP interface, on all of its node's addresses. */
 export const HTTP_PORT = 8470
 const P2P_PORT = 4001

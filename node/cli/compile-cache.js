@@ -1,3 +1,4 @@
+// JavaScript, not TypeScript: the `patchmesh` command imports this before any .ts file (see patchmesh.js).
 import { lstatSync, mkdirSync } from 'node:fs'
 import { enableCompileCache } from 'node:module'
 import { homedir } from 'node:os'
@@ -6,12 +7,13 @@ import { join } from 'node:path'
 /**
  * Turns on Node's on-disk compile cache (V8 code cache, and the type-stripped form of our .ts
  * sources) for the modules this process imports from now on. A node then neither strips types nor
- * parses its dependencies afresh at every start: about 10 MB less resident memory and a faster
- * start. The cache lives in a folder only this user can write (a shared one would let another
- * user plant code); NODE_DISABLE_COMPILE_CACHE=1 turns it off. Returns the folder, or undefined
- * when the cache stays off.
+ * parses its dependencies afresh at every start. The cache lives in a folder only this user can
+ * write (a shared one would let another user plant code); NODE_DISABLE_COMPILE_CACHE=1 turns it
+ * off.
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {string | undefined} the folder, or undefined when the cache stays off
  */
-export function enableOwnCompileCache (env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function enableOwnCompileCache (env = process.env) {
   try {
     const base = env.XDG_CACHE_HOME !== undefined && env.XDG_CACHE_HOME !== '' ? env.XDG_CACHE_HOME : join(homedir(), '.cache')
     const dir = join(base, 'patchmesh', 'compile-cache')
