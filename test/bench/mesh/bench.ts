@@ -12,7 +12,7 @@ import { replaceDpkgStatus } from '../../helpers/fixtures.ts'
 import { report } from '../report.ts'
 import { catalogRound } from './catalog-spread.ts'
 import { fleetLaggards, fleetView, watchFleetViews } from './fleet-view.ts'
-import { NodeProcesses } from './nodes.ts'
+import { NodeProcesses, fillCompileCache } from './nodes.ts'
 import { meshRows } from './table.ts'
 import { mapLimit } from './wait.ts'
 import { TCP_IPV4_HEADER_BYTES, TrafficMeter, cpuMs, residentBytes } from './wire.ts'
@@ -99,6 +99,7 @@ export async function run (argv: string[]): Promise<void> {
 
     // 1. Start: node 0 alone, node 1 bootstrapping from it, the rest from both: two well-known nodes, not one.
     const spec = (index: number, bootstrap: string[]): NodeSpec => ({ index, site: SITES[index % SITES.length] as string, bootstrap, packages: PACKAGE_SETS[index % PACKAGE_SETS.length] as Record<string, string> })
+    await fillCompileCache(signal)
     const startedAll = performance.now()
     const first = await nodes.start(spec(0, []), signal)
     const second = await nodes.start(spec(1, first.addresses), signal)

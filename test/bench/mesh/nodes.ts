@@ -5,7 +5,7 @@ import { once } from 'node:events'
 import { mkdir, open, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
-import { DAEMON_NODE_FLAGS } from '../../../node/cli/daemon-flags.ts'
+import { DAEMON_NODE_FLAGS, FILL_COMPILE_CACHE_ARGS } from '../../../node/cli/daemon-flags.ts'
 import { daemonEnv } from '../daemon-env.ts'
 import { writeScanInputs } from '../../helpers/fixtures.ts'
 import { CLI } from '../../helpers/process.ts'
@@ -56,6 +56,17 @@ interface Running {
   child: ChildProcess
   exited: Promise<number | string>
   logPath: string
+}
+
+/**
+ * Fills the compile cache as `npm install` does (its postinstall), so the nodes start as they do
+ * after an install: without it the first node to start finds the cache empty whenever the code or
+ * the flags changed since, and carries the type stripper the whole run.
+ */
+export async function fillCompileCache (signal: AbortSignal): Promise<void> {
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, ...FILL_COMPILE_CACHE_ARGS], { stdio: 'ignore', env: { ...process.env, ...daemonEnv() }, signal })
+  const [code, sig] = await once(child, 'exit') as [number | null, string | null]
+  if (code !== 0) throw new Error(`filling the compile cache (patchmesh ${FILL_COMPILE_CACHE_ARGS.join(' ')}) ended with ${code ?? sig}`)
 }
 
 /** Starts node processes into one folder, and stops them all, on success, error or Ctrl-C alike. */
