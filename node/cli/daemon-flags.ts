@@ -15,8 +15,8 @@
  *   and catalogs come hours apart; each would meet cold code again.
  * The last two cost about 10 MB per node.
  * - `--v8-pool-size=1`: one V8 helper thread for background compiling and garbage collection instead
- *   of four. A node is a background agent; fewer threads also mean fewer malloc arenas (about 5 MB
- *   less per node in the 50-node benchmark).
+ *   of four. A node is a background agent; fewer threads also mean fewer malloc arenas (3–4 MB less
+ *   mean resident memory per node in the 50-node benchmark).
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--no-lazy', '--no-flush-bytecode', '--v8-pool-size=1']
 
